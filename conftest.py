@@ -1,0 +1,129 @@
+"""Wiring only: options, hypothesis profiles, the device parameter, report header and
+summary, and the offline guards. The logic lives in modules under suite/."""
+
+import os
+import shutil
+import tempfile
+from collections import Counter
+
+import pytest
+
+from suite import devices, environment, guards, profiles, reporting
+
+profiles.register()
+
+DEVICES = pytest.StashKey[tuple]()
+EXCLUDED_DEVICES = pytest.StashKey[Counter]()
+SEED_KEY = "suite_hypothesis_seed"
+EXCLUDED_KEY = "suite_excluded_devices"
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--device",
+        choices=devices.DEVICE_CHOICES,
+        default="all",
+        help="devices for device-generic tests: cpu, cuda, or all (default: all; "
+        "variants for a device that is absent are skipped with the reason)",
+    )
+
+
+@pytest.hookimpl(tryfirst=True)  # before hypothesis' own plugin loads the profile
+def pytest_configure(config):
+    profile = config.getoption("hypothesis_profile") or profiles.default_profile()
+    if profile not in profiles.PROFILES:
+        raise pytest.UsageError(
+            f"unknown hypothesis profile {profile!r}; choose one of: {', '.join(profiles.PROFILES)}"
+        )
+    config.option.hypothesis_profile = profile
+    if config.getoption("hypothesis_seed") is None and not profiles.PROFILES[profile].get("derandomize"):
+        worker_input = getattr(config, "workerinput", {})
+        config.option.hypothesis_seed = str(worker_input.get(SEED_KEY) or profiles.new_seed())
+
+    config.stash[EXCLUDED_DEVICES] = Counter()
+    config.stash[DEVICES] = devices.selected_devices(config.getoption("device"))
+
+    # Nothing a test does may touch the user's caches: torch.hub and dataset roots are temporary.
+    config.suite_torch_home = tempfile.mkdtemp(prefix="suite-torch-home-")
+    os.environ["TORCH_HOME"] = config.suite_torch_home
+    if config.pluginmanager.hasplugin("xdist"):
+        config.pluginmanager.register(ShareSeedWithWorkers())
+
+
+def pytest_unconfigure(config):
+    shutil.rmtree(getattr(config, "suite_torch_home", ""), ignore_errors=True)
+
+
+class ShareSeedWithWorkers:
+    """xdist workers re-parse the command line and collect on their own: give them the
+    controller's seed, and bring back what their collection left out."""
+
+    def pytest_configure_node(self, node):
+        node.workerinput[SEED_KEY] = node.config.option.hypothesis_seed
+
+    def pytest_sessionfinish(self, session):
+        if hasattr(session.config, "workeroutput"):
+            session.config.workeroutput[EXCLUDED_KEY] = dict(session.config.stash[EXCLUDED_DEVICES])
+
+    def pytest_testnodedown(self, node, error):
+        excluded = node.config.stash[EXCLUDED_DEVICES]
+        for device, count in getattr(node, "workeroutput", {}).get(EXCLUDED_KEY, {}).items():
+            excluded[device] = max(excluded[device], count)  # every worker collects everything
+
+
+def pytest_report_header(config):
+    lines = environment.header_lines(environment.collect())
+    lines.append(f"devices under test: {', '.join(config.stash[DEVICES])}")
+    lines.append(
+        profiles.describe(config.option.hypothesis_profile, config.option.hypothesis_seed)
+    )
+    return lines
+
+
+def pytest_generate_tests(metafunc):
+    if "device" not in metafunc.fixturenames:
+        return
+    marker = metafunc.definition.get_closest_marker("devices")
+    wanted = marker.args if marker else devices.ALL_DEVICES
+    chosen = [name for name in wanted if name in metafunc.config.stash[DEVICES]]
+    metafunc.config.stash[EXCLUDED_DEVICES].update(name for name in wanted if name not in chosen)
+    metafunc.parametrize("device", [devices.device_param(name) for name in chosen])
+
+
+@pytest.fixture(scope="session")
+def data_root(tmp_path_factory):
+    """Where datasets are written and read: a temporary directory, never the user's."""
+    return tmp_path_factory.mktemp("datasets")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    with guards.network_blocked() as attempts:
+        result = yield
+    guards.fail_if_attempted(attempts)
+    return result
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.failed and getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
+        option = item.config.option
+        seed = f" --hypothesis-seed={option.hypothesis_seed}" if option.hypothesis_seed else ""
+        report.sections.append(
+            (
+                "how to reproduce",
+                f"pytest '{item.nodeid}' -p no:xdist --hypothesis-profile={option.hypothesis_profile}"
+                f"{seed}\n(or add the @reproduce_failure(...) line printed above to the test)",
+            )
+        )
+    return report
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    groups = reporting.not_run(
+        terminalreporter.stats.get("skipped", []), config.stash[EXCLUDED_DEVICES]
+    )
+    terminalreporter.section("not run")
+    for line in reporting.format_not_run(groups):
+        terminalreporter.write_line(line)

@@ -1,0 +1,1 @@
+"""PyTorch conformance and benchmark suite."""

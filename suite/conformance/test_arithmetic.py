@@ -1,0 +1,135 @@
+"""Arithmetic and reductions (seed 002: 산술 연산, 단일-요소 텐서).
+
+Oracles: np.matmul / np.multiply / np.sum / np.mean / np.argmax, the tolerance table,
+and the documented dtype rules (sum of integers or bools gives int64; mean needs a
+floating or complex input; argmax of ties is the first maximal index).
+Inputs for matmul and reductions are small integers, so numpy's float64 result is exact
+and torch may differ only by its final rounding.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from suite.strategies import (
+    ALL, BOOL, COMPLEX, FLOAT, INTEGER, NUMERIC, NUMPY_DTYPE, arrays, arrays_of, broadcastable_pairs,
+    dtypes, matmul_shapes, shapes,
+)
+from suite.tolerances import assert_close_to
+
+MATMUL_DTYPES = (torch.float32, torch.float64)
+
+
+@st.composite
+def matmul_operands(draw):
+    dtype = draw(st.sampled_from(MATMUL_DTYPES))
+    (a_shape, b_shape), _ = draw(matmul_shapes())
+    return draw(arrays(dtype, a_shape, small=True)), draw(arrays(dtype, b_shape, small=True))
+
+
+@given(operands=matmul_operands())
+def test_matmul_forms_match_numpy(device, operands):
+    """a @ b, a.matmul(b) and torch.matmul(a, b, out=o) all equal np.matmul (1-D, 2-D, batched)."""
+    a_np, b_np = operands
+    expected = np.matmul(a_np.astype(np.float64), b_np.astype(np.float64))
+    a, b = torch.tensor(a_np, device=device), torch.tensor(b_np, device=device)
+    out = torch.empty(expected.shape, dtype=a.dtype, device=device)
+    returned = torch.matmul(a, b, out=out)
+    assert returned is out, "matmul(out=) did not return its out tensor"
+    for name, result in {"a @ b": a @ b, "a.matmul(b)": a.matmul(b), "out=": out}.items():
+        assert_close_to(result, expected, dtype=a.dtype), name
+
+
+@given(pair=broadcastable_pairs(), dtype=dtypes(NUMERIC), data=st.data())
+def test_elementwise_mul_matches_numpy(device, pair, dtype, data):
+    """a * b, a.mul(b), torch.mul(a, b, out=o) multiply elementwise with broadcasting."""
+    a_np = data.draw(arrays(dtype, pair.input_shapes[0], small=True), label="a")
+    b_np = data.draw(arrays(dtype, pair.input_shapes[1], small=True), label="b")
+    expected = np.multiply(a_np, b_np)
+    a, b = torch.tensor(a_np, device=device), torch.tensor(b_np, device=device)
+    out = torch.empty(pair.result_shape, dtype=a.dtype, device=device)
+    assert torch.mul(a, b, out=out) is out
+    for result in (a * b, a.mul(b), out):
+        assert_close_to(result, expected, dtype=dtype)
+
+
+def test_tutorial_elementwise_is_not_matmul(device):
+    """Seed 002 contrasts tensor * tensor (elementwise) with tensor @ tensor.T (matrix product)."""
+    array = np.arange(16, dtype=np.float32).reshape(4, 4)
+    t = torch.tensor(array, device=device)
+    assert_close_to(t * t, array * array)
+    assert_close_to(t @ t.T, array @ array.T)
+    assert not torch.equal(t * t, t @ t.T)
+
+
+@given(array=arrays_of(dtypes(ALL), small=True), data=st.data())
+def test_sum_matches_numpy(device, array, data):
+    """sum over all or one dim (keepdim too); integer and bool inputs sum to int64."""
+    dim = data.draw(st.none() | st.integers(-array.ndim, array.ndim - 1) if array.ndim else st.none())
+    keepdim = data.draw(st.booleans())
+    t = torch.tensor(array, device=device)
+    result = t.sum() if dim is None else t.sum(dim=dim, keepdim=keepdim)
+    dtype = torch.int64 if t.dtype in INTEGER + BOOL else t.dtype
+    wide = array.astype(np.complex128 if t.dtype in COMPLEX else np.float64)
+    expected = wide.sum() if dim is None else wide.sum(axis=dim, keepdims=keepdim)
+    assert_close_to(result, expected, dtype=dtype)
+
+
+@given(array=arrays_of(dtypes(FLOAT + COMPLEX), small=True), data=st.data())
+def test_mean_matches_numpy(device, array, data):
+    """mean over all or one dim of floating and complex tensors (nan for an empty reduction)."""
+    dim = data.draw(st.none() | st.integers(-array.ndim, array.ndim - 1) if array.ndim else st.none())
+    t = torch.tensor(array, device=device)
+    result = t.mean() if dim is None else t.mean(dim=dim)
+    wide = array.astype(np.complex128 if t.dtype in COMPLEX else np.float64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # numpy warns on an empty mean (nan)
+        expected = wide.mean() if dim is None else wide.mean(axis=dim)
+    assert_close_to(result, expected, dtype=t.dtype)
+
+
+@given(array=arrays_of(dtypes(INTEGER + BOOL)))
+def test_mean_of_integers_raises(device, array):
+    """mean() of an integer or bool tensor raises: the output dtype cannot be inferred."""
+    with pytest.raises(RuntimeError, match="dtype"):
+        torch.tensor(array, device=device).mean()
+
+
+# Few distinct values, so ties are the rule rather than the exception.
+tied_arrays = arrays_of(dtypes(INTEGER + FLOAT), shapes(min_dims=1, min_side=1), small=True).map(
+    lambda a: (a % 3).astype(a.dtype)
+)
+
+
+@given(array=tied_arrays, data=st.data())
+def test_argmax_returns_first_of_ties(device, array, data):
+    """argmax (flattened or along a dim) gives the first index of the maximum, like np.argmax."""
+    dim = data.draw(st.none() | st.integers(-array.ndim, array.ndim - 1))
+    t = torch.tensor(array, device=device)
+    result = t.argmax() if dim is None else t.argmax(dim=dim)
+    expected = np.argmax(array) if dim is None else np.argmax(array, axis=dim)
+    assert_close_to(result, expected, dtype=torch.int64)
+
+
+PYTHON_TYPE = {"b": bool, "u": int, "i": int, "f": float, "c": complex}
+
+
+@given(array=arrays_of(dtypes(ALL), shapes(max_dims=3, min_side=1, max_side=1)))
+def test_item_returns_exact_python_scalar(device, array):
+    """item() of a one-element tensor is the Python bool/int/float/complex of that exact value."""
+    value = torch.tensor(array, device=device).item()
+    expected = array.reshape(()).item()  # numpy's own conversion of the same stored value
+    assert type(value) is PYTHON_TYPE[array.dtype.kind], f"item() gave {type(value).__name__}"
+    assert value == expected or (value != value and expected != expected)
+
+
+@given(array=arrays_of(dtypes(ALL), shapes(min_dims=1)))
+def test_item_of_many_elements_raises(device, array):
+    """item() needs exactly one element."""
+    assume(array.size != 1)
+    with pytest.raises(RuntimeError, match="elements cannot be converted to Scalar"):
+        torch.tensor(array, device=device).item()

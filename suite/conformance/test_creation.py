@@ -1,0 +1,140 @@
+"""Tensor creation (seed 002: 텐서 초기화, 다른 텐서로부터 생성, 무작위 또는 상수 값, 텐서의 속성).
+
+Oracles: numpy for values, and the documented dtype rules: torch.tensor infers bool ->
+torch.bool, int -> torch.int64, float -> the default dtype (float32), complex -> complex64,
+and a mix takes the highest of these kinds; an empty list gives the default dtype.
+"""
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+
+from suite.strategies import (
+    ALL, FLOAT, INTEGER, NUMPY_DTYPE, TORCH_DTYPE, arrays_of, dtypes, nested_lists, scalar_kind,
+    shapes,
+)
+
+INFERRED_DTYPE = {
+    "bool": torch.bool,
+    "int": torch.int64,
+    "float": torch.float32,
+    "complex": torch.complex64,
+}
+KIND_ORDER = ("bool", "int", "float", "complex")
+
+
+def flatten(data):
+    return [x for item in data for x in flatten(item)] if isinstance(data, list) else [data]
+
+
+def expected_dtype(data) -> torch.dtype:
+    kinds = {scalar_kind(value) for value in flatten(data)}
+    if not kinds:
+        return torch.float32  # torch.tensor([]) takes the default dtype
+    return INFERRED_DTYPE[max(kinds, key=KIND_ORDER.index)]
+
+
+@given(case=nested_lists())
+def test_tensor_from_nested_list_infers_dtype_shape_and_values(case):
+    """torch.tensor(data) takes its shape from the nesting and its dtype from the scalars."""
+    data, shape = case
+    t = torch.tensor(data)
+    dtype = expected_dtype(data)
+    assert t.dtype == dtype, f"torch.tensor({data!r}) has dtype {t.dtype}, expected {dtype}"
+    assert tuple(t.shape) == shape
+    with np.errstate(over="ignore"):  # floats beyond float32 become inf in both
+        expected = np.array(data, dtype=NUMPY_DTYPE[dtype]).reshape(shape)
+    np.testing.assert_array_equal(t.numpy(), expected)
+
+
+@given(array=arrays_of(dtypes(ALL)))
+def test_from_numpy_keeps_dtype_and_shares_memory(array):
+    """torch.from_numpy(a) has a's dtype and shape and is a view of a's memory."""
+    t = torch.from_numpy(array)
+    assert t.dtype == TORCH_DTYPE[array.dtype]
+    assert tuple(t.shape) == array.shape
+    np.testing.assert_array_equal(t.numpy(), array)
+    if array.size:
+        assert t.data_ptr() == array.ctypes.data, "from_numpy copied the array"
+
+
+@given(array=arrays_of(dtypes(ALL)))
+def test_tensor_from_ndarray_copies(array):
+    """torch.tensor(a) copies: the tensor does not share a's memory."""
+    t = torch.tensor(array)
+    assert t.dtype == TORCH_DTYPE[array.dtype]
+    np.testing.assert_array_equal(t.numpy(), array)
+    if array.size:
+        before = t.numpy().copy()
+        array.flat[0] = not array.flat[0]  # 0 <-> 1 in every dtype, no overflow
+        np.testing.assert_array_equal(t.numpy(), before, err_msg="torch.tensor(ndarray) shares memory")
+
+
+LIKE_FACTORIES = {"ones_like": (torch.ones_like, np.ones), "zeros_like": (torch.zeros_like, np.zeros)}
+
+
+@pytest.mark.parametrize("factory", LIKE_FACTORIES)
+@given(array=arrays_of(dtypes(ALL)), override=st.none() | dtypes(ALL))
+def test_constant_like_keeps_shape_dtype_device(device, factory, array, override):
+    """ones_like/zeros_like keep shape, dtype and device; dtype= overrides the dtype."""
+    torch_factory, numpy_factory = LIKE_FACTORIES[factory]
+    source = torch.tensor(array, device=device)
+    kwargs = {} if override is None else {"dtype": override}
+    t = torch_factory(source, **kwargs)
+    dtype = override or source.dtype
+    assert (t.shape, t.dtype, t.device) == (source.shape, dtype, source.device)
+    np.testing.assert_array_equal(t.cpu().numpy(), numpy_factory(array.shape, NUMPY_DTYPE[dtype]))
+
+
+@given(array=arrays_of(dtypes(FLOAT)), override=st.none() | dtypes(FLOAT))
+def test_rand_like_keeps_shape_dtype_device(device, array, override):
+    """rand_like keeps shape, dtype and device (dtype= overrides); values lie in [0, 1)."""
+    source = torch.tensor(array, device=device)
+    kwargs = {} if override is None else {"dtype": override}
+    t = torch.rand_like(source, **kwargs)
+    assert (t.shape, t.dtype, t.device) == (source.shape, override or source.dtype, source.device)
+    values = t.cpu().numpy()
+    assert ((values >= 0) & (values < 1)).all(), f"rand_like gave values outside [0, 1): {values}"
+
+
+@given(array=arrays_of(dtypes(INTEGER)), dtype=dtypes(FLOAT))
+def test_rand_like_integer_needs_float_dtype(device, array, dtype):
+    """The tutorial's rand_like(x_data, dtype=torch.float): integer tensors need the override."""
+    source = torch.tensor(array, device=device)
+    with pytest.raises(RuntimeError):
+        torch.rand_like(source)
+    t = torch.rand_like(source, dtype=dtype)
+    assert (t.shape, t.dtype) == (source.shape, dtype)
+
+
+FACTORIES = {"rand": torch.rand, "ones": torch.ones, "zeros": torch.zeros}
+CONSTANTS = {"ones": 1, "zeros": 0}
+
+
+@pytest.mark.parametrize("factory", FACTORIES)
+@given(shape=shapes(), dtype=st.none() | dtypes(FLOAT))
+def test_factory_with_tuple_shape(device, factory, shape, dtype):
+    """rand/ones/zeros(shape) accept a tuple or varargs; default dtype float32, on `device`."""
+    kwargs = {"device": device} if dtype is None else {"device": device, "dtype": dtype}
+    t = FACTORIES[factory](shape, **kwargs)
+    assert tuple(t.shape) == shape and isinstance(t.shape, tuple)
+    assert t.dtype == (dtype or torch.float32)
+    assert t.device.type == device
+    if shape:  # varargs need at least one size
+        assert FACTORIES[factory](*shape, **kwargs).shape == t.shape
+    values = t.cpu().float().numpy()
+    if factory == "rand":
+        assert ((values >= 0) & (values < 1)).all(), f"rand gave values outside [0, 1): {values}"
+    else:
+        np.testing.assert_array_equal(values, np.full(shape, CONSTANTS[factory], np.float32))
+
+
+def test_tutorial_attributes(device):
+    """Seed 002 prints shape torch.Size([3, 4]), dtype torch.float32, device cpu for rand(3, 4)."""
+    t = torch.rand(3, 4, device=device)
+    assert t.shape == torch.Size([3, 4]) and t.shape == (3, 4)
+    assert t.dtype == torch.float32
+    assert t.device.type == device
+    assert str(torch.rand(3, 4).device) == "cpu"

@@ -1,0 +1,50 @@
+"""Version gates: behaviour that changed in a release is tested on both sides of the change.
+
+A gate names the release and the change, so a reader of a test (or of a skip reason)
+learns what differs, and `tox` runs on old and new releases exercise both branches.
+"""
+
+from dataclasses import dataclass
+
+import torch
+from packaging.version import Version
+
+
+def release(version: str) -> Version:
+    """'2.14.1+cu130' -> Version('2.14.1'): local build tags do not change behaviour."""
+    return Version(Version(version).base_version)
+
+
+TORCH = release(torch.__version__)
+
+
+@dataclass(frozen=True)
+class Change:
+    """A behaviour that changed in torch `since`."""
+
+    since: str
+    what: str
+
+    def applies(self, installed: Version = TORCH) -> bool:
+        """True on releases that have the change."""
+        return installed >= Version(self.since)
+
+    def __str__(self) -> str:
+        return f"torch {self.since}: {self.what}"
+
+    def requires(self, installed: Version = TORCH):
+        """Skip marker for a test of an API that does not exist before the change."""
+        import pytest
+
+        return pytest.mark.skipif(
+            not self.applies(installed),
+            reason=f"needs torch >= {self.since} ({self.what}); installed {installed}",
+        )
+
+
+# The changes this suite knows about, newest last.
+ZERO_GRAD_SETS_NONE = Change("2.0", "optimizer.zero_grad() sets .grad to None by default")
+LOAD_WEIGHTS_ONLY_WARNING = Change(
+    "2.4", "torch.load warns (FutureWarning) when weights_only is not given"
+)
+LOAD_WEIGHTS_ONLY_DEFAULT = Change("2.6", "torch.load defaults to weights_only=True")

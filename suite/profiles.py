@@ -8,10 +8,11 @@ No profile has a deadline: torch's first call of an op can take a second (kernel
 selection, lazy init), and a deadline would turn that into flaky failures.
 """
 
+import contextlib
 import os
 import random
 
-from hypothesis import settings
+from hypothesis import core, settings
 
 PROFILES = {
     "dev": dict(max_examples=25, deadline=None, print_blob=True),
@@ -20,9 +21,30 @@ PROFILES = {
 }
 
 
+# The self-check runs conformance tests on a deliberately broken torch and needs the same
+# verdict every time: derandomized, more examples, and no example database to pollute.
+SELF_CHECK = "self-check"
+SELF_CHECK_OPTIONS = dict(max_examples=100, deadline=None, derandomize=True, database=None)
+
+
 def register() -> None:
     for name, options in PROFILES.items():
         settings.register_profile(name, **options)
+    settings.register_profile(SELF_CHECK, **SELF_CHECK_OPTIONS)
+
+
+@contextlib.contextmanager
+def self_check_settings():
+    """Run hypothesis tests called inside with the self-check profile, then restore."""
+    previous_profile = settings.get_current_profile_name()
+    previous_seed = core.global_force_seed  # --hypothesis-seed would override derandomize
+    settings.load_profile(SELF_CHECK)
+    core.global_force_seed = None
+    try:
+        yield
+    finally:
+        settings.load_profile(previous_profile)
+        core.global_force_seed = previous_seed
 
 
 def running_in_ci(environ=os.environ) -> bool:

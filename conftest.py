@@ -1,5 +1,9 @@
 """Wiring only: options, hypothesis profiles, the device parameter, report header and
-summary, and the offline guards. The logic lives in modules under suite/."""
+summary, and the offline guards. The logic lives in modules under suite/.
+
+torch is imported only once the options are known to be valid, so a usage error is
+reported in a second rather than after torch's import.
+"""
 
 import os
 import shutil
@@ -8,7 +12,7 @@ from collections import Counter
 
 import pytest
 
-from suite import devices, environment, guards, profiles, reporting
+from suite import guards, profiles
 
 profiles.register()
 
@@ -21,7 +25,7 @@ EXCLUDED_KEY = "suite_excluded_devices"
 def pytest_addoption(parser):
     parser.addoption(
         "--device",
-        choices=devices.DEVICE_CHOICES,
+        choices=("cpu", "cuda", "all"),
         default="all",
         help="devices for device-generic tests: cpu, cuda, or all (default: all; "
         "variants for a device that is absent are skipped with the reason)",
@@ -39,6 +43,8 @@ def pytest_configure(config):
     if config.getoption("hypothesis_seed") is None and not profiles.PROFILES[profile].get("derandomize"):
         worker_input = getattr(config, "workerinput", {})
         config.option.hypothesis_seed = str(worker_input.get(SEED_KEY) or profiles.new_seed())
+
+    from suite import devices
 
     config.stash[EXCLUDED_DEVICES] = Counter()
     config.stash[DEVICES] = devices.selected_devices(config.getoption("device"))
@@ -72,6 +78,8 @@ class ShareSeedWithWorkers:
 
 
 def pytest_report_header(config):
+    from suite import environment
+
     lines = environment.header_lines(environment.collect())
     lines.append(f"devices under test: {', '.join(config.stash[DEVICES])}")
     lines.append(
@@ -83,6 +91,8 @@ def pytest_report_header(config):
 def pytest_generate_tests(metafunc):
     if "device" not in metafunc.fixturenames:
         return
+    from suite import devices
+
     marker = metafunc.definition.get_closest_marker("devices")
     wanted = marker.args if marker else devices.ALL_DEVICES
     chosen = [name for name in wanted if name in metafunc.config.stash[DEVICES]]
@@ -121,6 +131,8 @@ def pytest_runtest_makereport(item, call):
 
 
 def pytest_terminal_summary(terminalreporter, config):
+    from suite import reporting
+
     groups = reporting.not_run(
         terminalreporter.stats.get("skipped", []), config.stash[EXCLUDED_DEVICES]
     )

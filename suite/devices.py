@@ -3,7 +3,6 @@
 import pytest
 import torch
 
-DEVICE_CHOICES = ("cpu", "cuda", "all")
 ALL_DEVICES = ("cpu", "cuda")
 CUDA_MISSING = "CUDA not available"
 

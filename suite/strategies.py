@@ -149,7 +149,9 @@ def nested_lists(draw, max_dims=3):
     shape = draw(shapes(min_dims=1, max_dims=max_dims))
     if 0 in shape:  # a nested list cannot express dimensions after an empty one
         shape = shape[: shape.index(0) + 1]
-    kinds = draw(st.lists(st.sampled_from(SCALAR_KINDS), min_size=1, max_size=4, unique=True))
+    one_kind = st.sampled_from(SCALAR_KINDS).map(lambda kind: [kind])
+    mixed = st.lists(st.sampled_from(SCALAR_KINDS), min_size=2, max_size=4, unique=True)
+    kinds = draw(one_kind | mixed)
     size = math.prod(shape)
     flat = draw(st.lists(st.one_of([SCALARS[k] for k in kinds]), min_size=size, max_size=size))
     return nest(flat, shape), shape

@@ -31,6 +31,9 @@ def matmul_operands(draw):
     return draw(arrays(dtype, a_shape, small=True)), draw(arrays(dtype, b_shape, small=True))
 
 
+# torch (seen on 2.14.1) warns that it resized a correctly shaped out for vector @ matrix;
+# the result is right, and the warning is torch's noise, not this test's subject.
+@pytest.mark.filterwarnings("ignore:An output with one or more elements was resized")
 @given(operands=matmul_operands())
 def test_matmul_forms_match_numpy(device, operands):
     """a @ b, a.matmul(b) and torch.matmul(a, b, out=o) all equal np.matmul (1-D, 2-D, batched)."""

@@ -1,0 +1,71 @@
+"""The harness seen from outside: a fresh pytest with bad options, and one on a sample file."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from suite.environment import REPO_ROOT
+
+SAMPLE = Path(__file__).parent / "samples" / "harness_sample.py"
+USAGE_ERROR = 4  # pytest.ExitCode.USAGE_ERROR
+
+pytestmark = pytest.mark.subprocess
+
+
+def run_pytest(*args, env=None):
+    environ = {**os.environ, **(env or {})}
+    environ.pop("PYTEST_XDIST_WORKER", None)
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
+        cwd=REPO_ROOT, capture_output=True, text=True, env=environ, timeout=300,
+    )
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--device", "tpu"], "invalid choice: 'tpu'"),
+        (["--hypothesis-profile", "nightly"], "unknown hypothesis profile 'nightly'"),
+        (["--no-such-option"], "unrecognized arguments: --no-such-option"),
+    ],
+    ids=["unknown-device", "unknown-profile", "unknown-option"],
+)
+def test_bad_option_is_a_usage_error(args, message):
+    result = run_pytest(*args, str(SAMPLE))
+    assert result.returncode == USAGE_ERROR, result.stdout + result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.fixture(scope="module")
+def sample_run():
+    """The sample file with CUDA variants left out (xdist's part is tested in test_collection)."""
+    return run_pytest("-p", "no:xdist", "--device", "cpu", str(SAMPLE), env={"CI": ""})
+
+
+def test_header_names_versions_devices_and_seed(sample_run):
+    out = sample_run.stdout
+    for expected in ("python ", "torch ", "torchvision ", "numpy ", "CUDA build", "cuDNN",
+                     "torch threads", "devices under test: cpu", "hypothesis profile dev"):
+        assert expected in out, expected
+    assert "--hypothesis-seed=" in out
+
+
+def test_device_cpu_reports_what_it_left_out(sample_run):
+    assert "1 CUDA variants not run: not collected: --device excludes cuda" in sample_run.stdout
+
+
+def test_swallowed_network_attempt_fails_the_test(sample_run):
+    out = sample_run.stdout
+    assert "FAILED suite/selftest/samples/harness_sample.py::test_connects_and_swallows_the_error" in out
+    assert "NetworkAccessAttempted" in out and "192.0.2.1" in out
+
+
+def test_failing_property_prints_how_to_reproduce(sample_run):
+    out = sample_run.stdout
+    assert "how to reproduce" in out
+    assert "harness_sample.py::test_property_that_fails' -p no:xdist --hypothesis-profile=dev" in out
+    assert "@reproduce_failure" in out

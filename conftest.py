@@ -12,12 +12,11 @@ from collections import Counter
 
 import pytest
 
-from suite import guards, profiles
+from suite import guards, profiles, reporting
+from suite.reporting import DEVICES, EXCLUDED_DEVICES
 
 profiles.register()
 
-DEVICES = pytest.StashKey[tuple]()
-EXCLUDED_DEVICES = pytest.StashKey[Counter]()
 SEED_KEY = "suite_hypothesis_seed"
 EXCLUDED_KEY = "suite_excluded_devices"
 
@@ -131,8 +130,6 @@ def pytest_runtest_makereport(item, call):
 
 
 def pytest_terminal_summary(terminalreporter, config):
-    from suite import reporting
-
     groups = reporting.not_run(
         terminalreporter.stats.get("skipped", []), config.stash[EXCLUDED_DEVICES]
     )

@@ -3,8 +3,9 @@
 import pytest
 import torch
 
+from suite.reporting import CUDA_MISSING
+
 ALL_DEVICES = ("cpu", "cuda")
-CUDA_MISSING = "CUDA not available"
 
 
 def cuda_available() -> bool:

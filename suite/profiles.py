@@ -12,7 +12,8 @@ import contextlib
 import os
 import random
 
-from hypothesis import core, settings
+# hypothesis is imported inside the functions: the main job reads PROFILES before it starts
+# pytest, and a hypothesis imported that early could not have its asserts rewritten.
 
 PROFILES = {
     "dev": dict(max_examples=25, deadline=None, print_blob=True),
@@ -28,6 +29,8 @@ SELF_CHECK_OPTIONS = dict(max_examples=100, deadline=None, derandomize=True, dat
 
 
 def register() -> None:
+    from hypothesis import settings
+
     for name, options in PROFILES.items():
         settings.register_profile(name, **options)
     settings.register_profile(SELF_CHECK, **SELF_CHECK_OPTIONS)
@@ -36,6 +39,8 @@ def register() -> None:
 @contextlib.contextmanager
 def self_check_settings():
     """Run hypothesis tests called inside with the self-check profile, then restore."""
+    from hypothesis import core, settings
+
     previous_profile = settings.get_current_profile_name()
     previous_seed = core.global_force_seed  # --hypothesis-seed would override derandomize
     settings.load_profile(SELF_CHECK)
@@ -61,8 +66,8 @@ def new_seed() -> int:
 
 def describe(name: str, seed) -> str:
     """The header line: profile, examples per test and how to rerun with the same data."""
-    options = PROFILES.get(name, {})
-    examples = options.get("max_examples", settings.get_profile(name).max_examples)
+    options = PROFILES[name]
+    examples = options["max_examples"]
     if options.get("derandomize"):
         data = "derandomized (each test's data is fixed by its name)"
     elif seed is not None:

@@ -1,8 +1,17 @@
-"""What the terminal summary and the result files say about tests that did not run."""
+"""What the terminal summary and the result files say about tests that did not run.
+
+Kept free of torch so the root conftest can import it before the options are checked.
+"""
 
 from collections import Counter
 
-from suite.devices import CUDA_MISSING
+import pytest
+
+CUDA_MISSING = "CUDA not available"
+
+# Shared between the root conftest (which fills them) and the main job (which reads them).
+DEVICES = pytest.StashKey[tuple]()
+EXCLUDED_DEVICES = pytest.StashKey[Counter]()
 
 
 def skip_reason(report) -> str:

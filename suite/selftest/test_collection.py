@@ -8,7 +8,8 @@ import pytest
 
 import conftest
 from suite import devices, profiles
-from suite.devices import CUDA_MISSING, cuda_available
+from suite.devices import cuda_available
+from suite.reporting import CUDA_MISSING, EXCLUDED_DEVICES
 
 
 def device_variants(session, device):
@@ -16,6 +17,11 @@ def device_variants(session, device):
         item for item in session.items
         if getattr(item, "callspec", None) and item.callspec.params.get("device") == device
     ]
+
+
+def test_device_parameter_names_a_device(device):
+    """Device-generic, so this module always has device variants to inspect."""
+    assert device in devices.ALL_DEVICES
 
 
 def test_cuda_variants_are_collected_and_skipped_with_the_reason(request):
@@ -51,7 +57,7 @@ def test_device_cuda_without_cuda_is_a_usage_error(monkeypatch):
 
 def fake_node(seed=None, workeroutput=None):
     config = SimpleNamespace(option=SimpleNamespace(hypothesis_seed=seed), stash={})
-    config.stash[conftest.EXCLUDED_DEVICES] = Counter()
+    config.stash[EXCLUDED_DEVICES] = Counter()
     return SimpleNamespace(config=config, workerinput={}, workeroutput=workeroutput or {})
 
 
@@ -68,4 +74,4 @@ def test_controller_learns_what_workers_left_out():
     second.config = first.config  # both workers report to the one controller
     sharing.pytest_testnodedown(first, None)
     sharing.pytest_testnodedown(second, None)
-    assert first.config.stash[conftest.EXCLUDED_DEVICES] == Counter({"cuda": 7})
+    assert first.config.stash[EXCLUDED_DEVICES] == Counter({"cuda": 7})

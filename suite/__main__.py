@@ -1,0 +1,5 @@
+import sys
+
+from suite.main import main
+
+sys.exit(main())

@@ -1,0 +1,79 @@
+"""One writer for every result file: named by kind, machine, torch version and time,
+validated against results/schema.json, and written atomically."""
+
+import json
+import os
+import re
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+import jsonschema
+
+from suite.environment import REPO_ROOT
+
+RESULTS_DIR = REPO_ROOT / "results"
+SCHEMA_PATH = RESULTS_DIR / "schema.json"
+SCHEMA_VERSION = 1
+
+
+class ResultError(Exception):
+    """A result file that cannot be read or does not follow the schema."""
+
+
+def schema() -> dict:
+    return json.loads(SCHEMA_PATH.read_text())
+
+
+def validate(document: dict) -> None:
+    try:
+        jsonschema.validate(document, schema())
+    except jsonschema.ValidationError as error:
+        where = "/".join(str(part) for part in error.absolute_path) or "(top level)"
+        raise ResultError(f"does not follow results/schema.json at {where}: {error.message}") from None
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def file_name(kind: str, environment: dict, created: datetime) -> str:
+    """e.g. conformance_myhost_torch-2.14.1-cu130_20261125T134000Z.json"""
+
+    def safe(text: str) -> str:
+        return re.sub(r"[^A-Za-z0-9._-]+", "-", text)
+
+    stamp = created.strftime("%Y%m%dT%H%M%SZ")
+    return f"{kind}_{safe(environment['hostname'])}_torch-{safe(environment['torch'])}_{stamp}.json"
+
+
+def write(document: dict, directory: Path = RESULTS_DIR) -> Path:
+    """Validate, then write via a temporary file and a rename: a killed run leaves no half file."""
+    validate(document)
+    directory.mkdir(parents=True, exist_ok=True)
+    created = datetime.fromisoformat(document["created_utc"])
+    path = directory / file_name(document["kind"], document["environment"], created)
+    with tempfile.NamedTemporaryFile("w", dir=directory, suffix=".tmp", delete=False) as handle:
+        json.dump(document, handle, indent=2, sort_keys=False)
+        handle.write("\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(handle.name, path)
+    return path
+
+
+def read(path: Path) -> dict:
+    """A result file, checked: a clear ResultError for missing, malformed or off-schema files."""
+    try:
+        document = json.loads(Path(path).read_text())
+    except FileNotFoundError:
+        raise ResultError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ResultError(f"{path}: cannot be read ({error})") from None
+    except json.JSONDecodeError as error:
+        raise ResultError(f"{path}: not valid JSON ({error})") from None
+    try:
+        validate(document)
+    except ResultError as error:
+        raise ResultError(f"{path}: {error}") from None
+    return document

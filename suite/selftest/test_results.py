@@ -1,0 +1,113 @@
+"""Result files: the schema, the atomic writer, the reader's errors, and the main job."""
+
+import json
+import subprocess
+import sys
+from types import SimpleNamespace
+
+import pytest
+
+from suite import environment, main, results
+from suite.environment import REPO_ROOT
+
+
+def document(**changes):
+    doc = {
+        "schema_version": results.SCHEMA_VERSION,
+        "kind": "conformance",
+        "created_utc": "2026-11-25T13:40:00+00:00",
+        "environment": environment.collect(),
+        "run": {"command": ["suite/conformance"], "devices": ["cpu"], "hypothesis_profile": "dev",
+                "hypothesis_seed": "1", "duration_s": 1.0, "exit_code": 0},
+        "summary": {"passed": 1, "failed": 0, "skipped": 0, "xfailed": 0, "xpassed": 0, "error": 0,
+                    "not_run": []},
+        "tests": [{"id": "suite/conformance/test_x.py::test_y[cpu]", "outcome": "passed",
+                   "duration_s": 0.1, "reason": None, "device": "cpu"}],
+    }
+    doc.update(changes)
+    return doc
+
+
+def test_written_file_follows_the_schema_and_reads_back(tmp_path):
+    path = results.write(document(), tmp_path)
+    assert path.name.startswith("conformance_") and path.name.endswith("_20261125T134000Z.json")
+    assert results.read(path) == json.loads(json.dumps(document()))
+    assert [p.name for p in tmp_path.iterdir()] == [path.name], "a temporary file was left behind"
+
+
+def test_off_schema_document_is_refused_and_nothing_is_written(tmp_path):
+    with pytest.raises(results.ResultError, match="summary"):
+        results.write(document(summary={"passed": 1}), tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [(None, "no such file"), ("{not json", "not valid JSON"), ('{"kind": "conformance"}', "schema")],
+    ids=["missing", "malformed", "wrong-schema"],
+)
+def test_reading_a_bad_file_is_a_clear_error(tmp_path, content, message):
+    path = tmp_path / "result.json"
+    if content is not None:
+        path.write_text(content)
+    with pytest.raises(results.ResultError, match=message):
+        results.read(path)
+
+
+def test_committed_result_files_follow_the_schema():
+    for path in results.RESULTS_DIR.rglob("*.json"):
+        if path != results.SCHEMA_PATH:
+            results.read(path)
+
+
+def report(nodeid, when, outcome, **extra):
+    longrepr = extra.pop("longrepr", None)
+    return SimpleNamespace(nodeid=nodeid, when=when, outcome=outcome, duration=0.5,
+                           passed=outcome == "passed", failed=outcome == "failed",
+                           skipped=outcome == "skipped", longrepr=longrepr, **extra)
+
+
+def test_recorder_keeps_the_worst_phase_and_the_reason():
+    recorder = main.ConformanceRecorder()
+    for r in [
+        report("t.py::a[cpu]", "setup", "passed"), report("t.py::a[cpu]", "call", "passed"),
+        report("t.py::b[cuda]", "setup", "skipped", longrepr=("t.py", 1, "Skipped: CUDA not available")),
+        report("t.py::c", "call", "failed", longrepr="AssertionError: 1 != 2\nmore"),
+        report("t.py::d", "call", "passed"), report("t.py::d", "teardown", "failed", longrepr="boom"),
+    ]:
+        recorder.pytest_runtest_logreport(r)
+    tests = recorder.tests
+    assert tests["t.py::a[cpu]"]["outcome"] == "passed" and tests["t.py::a[cpu]"]["duration_s"] == 1.0
+    assert tests["t.py::b[cuda]"] | {"duration_s": 0} == {
+        "id": "t.py::b[cuda]", "outcome": "skipped", "duration_s": 0, "reason": "CUDA not available",
+        "device": "cuda"}
+    assert tests["t.py::c"]["outcome"] == "failed" and tests["t.py::c"]["reason"] == "AssertionError: 1 != 2"
+    assert tests["t.py::d"]["outcome"] == "error"
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [(["--no-such-option"], "unrecognized arguments"), (["--workers", "many"], "number of workers"),
+     (["--hypothesis-profile", "nightly"], "invalid choice")],
+    ids=["unknown-option", "bad-workers", "unknown-profile"],
+)
+def test_main_job_rejects_bad_options(capsys, argv, message):
+    with pytest.raises(SystemExit) as exit_info:
+        main.parse_args(argv)
+    assert exit_info.value.code == 2 and message in capsys.readouterr().err
+
+
+@pytest.mark.subprocess
+def test_main_job_writes_a_valid_result_and_prints_a_summary(tmp_path):
+    completed = subprocess.run(
+        [sys.executable, "-m", "suite", "--workers", "0", "--device", "cpu",
+         "-k", "tutorial_attributes", "--results-dir", str(tmp_path)],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert "conformance: 1 passed, 0 failed" in completed.stdout
+    assert "CUDA variants not run: not collected: --device excludes cuda" in completed.stdout
+    [path] = tmp_path.glob("conformance_*.json")
+    written = results.read(path)
+    assert written["run"]["devices"] == ["cpu"]
+    assert [t["outcome"] for t in written["tests"]] == ["passed"]

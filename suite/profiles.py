@@ -22,33 +22,47 @@ PROFILES = {
 }
 
 
-# The self-check runs conformance tests on a deliberately broken torch and needs the same
-# verdict every time: derandomized, more examples, and no example database to pollute.
-SELF_CHECK = "self-check"
-SELF_CHECK_OPTIONS = dict(max_examples=100, deadline=None, derandomize=True, database=None)
-
-
 def register() -> None:
     from hypothesis import settings
 
     for name, options in PROFILES.items():
         settings.register_profile(name, **options)
-    settings.register_profile(SELF_CHECK, **SELF_CHECK_OPTIONS)
+
+
+# The self-check runs conformance tests on a deliberately broken torch and needs the same
+# verdict every time: derandomized, more examples, no shrinking (the first failure is the
+# verdict), and no example database to pollute.
+def self_check_options():
+    from hypothesis import Phase
+
+    return dict(
+        max_examples=100, deadline=None, derandomize=True, database=None,
+        phases=(Phase.explicit, Phase.generate), report_multiple_bugs=False,
+    )
 
 
 @contextlib.contextmanager
-def self_check_settings():
-    """Run hypothesis tests called inside with the self-check profile, then restore."""
+def self_check_settings(test):
+    """Let the hypothesis test `test` (a function or a functools.partial of one) run with
+    the self-check options inside the block.
+
+    @given binds a test's settings when it is decorated, so loading a profile later would
+    not reach it: hypothesis looks the settings up on the test object at call time, and
+    that is what is swapped here, then restored.
+    """
     from hypothesis import core, settings
 
-    previous_profile = settings.get_current_profile_name()
+    function = getattr(test, "func", test)
+    bound = getattr(function, "_hypothesis_internal_use_settings", None)
     previous_seed = core.global_force_seed  # --hypothesis-seed would override derandomize
-    settings.load_profile(SELF_CHECK)
+    if bound is not None:
+        function._hypothesis_internal_use_settings = settings(bound, **self_check_options())
     core.global_force_seed = None
     try:
         yield
     finally:
-        settings.load_profile(previous_profile)
+        if bound is not None:
+            function._hypothesis_internal_use_settings = bound
         core.global_force_seed = previous_seed
 
 

@@ -397,11 +397,11 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("breakage, test", CASES)
-def test_breakage_is_caught(breakage, test, monkeypatch):
+def assert_caught(breakage, test, monkeypatch):
+    """Run `test` on a torch broken by `breakage`; fail unless the test fails as it should."""
     breakage.patch(monkeypatch)
     try:
-        with profiles.self_check_settings():
+        with profiles.self_check_settings(test):
             test()
     except breakage.caught_as:
         return
@@ -410,6 +410,18 @@ def test_breakage_is_caught(breakage, test, monkeypatch):
             return
         raise
     pytest.fail(f"{case_name(test)} passed on a torch broken as {breakage.id!r}")
+
+
+@pytest.mark.filterwarnings("ignore:Casting complex values to real")  # add_-casts-any-result
+@pytest.mark.parametrize("breakage, test", CASES)
+def test_breakage_is_caught(breakage, test, monkeypatch):
+    assert_caught(breakage, test, monkeypatch)
+
+
+def test_a_breakage_that_breaks_nothing_is_reported(monkeypatch):
+    harmless = Breakage("nothing", lambda mp: None, [])
+    with pytest.raises(pytest.fail.Exception, match="passed on a torch broken as 'nothing'"):
+        assert_caught(harmless, on_cpu(indexing.test_basic_index_matches_numpy), monkeypatch)
 
 
 def conformance_tests():

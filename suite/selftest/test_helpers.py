@@ -7,7 +7,10 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 import torch
-from hypothesis import settings
+from functools import partial
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from packaging.version import Version
 
 from suite import environment, guards, profiles, reporting, tolerances, versions
@@ -98,11 +101,18 @@ def test_describe_says_how_to_rerun():
     assert "derandomized" in profiles.describe("ci", None)
 
 
-def test_self_check_settings_restore_the_profile():
-    before = settings.get_current_profile_name()
-    with profiles.self_check_settings():
-        assert settings.default.derandomize and settings.default.database is None
-    assert settings.get_current_profile_name() == before
+def test_self_check_settings_reach_an_already_decorated_test():
+    examples = []
+
+    @given(st.integers())
+    def decorated(n):
+        examples.append(n)
+
+    bound = decorated._hypothesis_internal_use_settings
+    with profiles.self_check_settings(partial(decorated)):
+        decorated()
+    assert len(examples) == profiles.self_check_options()["max_examples"]
+    assert decorated._hypothesis_internal_use_settings is bound, "settings were not restored"
 
 
 def test_network_guard_blocks_inet_and_records_swallowed_attempts():

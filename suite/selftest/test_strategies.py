@@ -3,7 +3,7 @@
 
 import numpy as np
 import pytest
-from hypothesis import find, given
+from hypothesis import Phase, find, given, settings
 from hypothesis import strategies as st
 
 from suite import strategies
@@ -13,9 +13,15 @@ from suite.strategies import (
 )
 
 
+REACH_SETTINGS = settings(
+    max_examples=2000, phases=(Phase.generate,), database=None, derandomize=True, deadline=None
+)
+
+
 def reaches(strategy, condition):
-    """True if hypothesis can find an example meeting `condition` (raises if it cannot)."""
-    return find(strategy, condition) is not None
+    """True if hypothesis finds an example meeting `condition` (raises NoSuchExample if it
+    cannot in 2000 derandomized tries); no shrinking, the first example found will do."""
+    return find(strategy, condition, settings=REACH_SETTINGS) is not None
 
 
 @given(shape=shapes())

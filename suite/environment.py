@@ -23,6 +23,17 @@ def package_version(name: str) -> str:
         return NOT_INSTALLED
 
 
+def torchvision_missing() -> str | None:
+    """Why torchvision cannot be used here (the skip reason of tests that need it), or None."""
+    if package_version("torchvision") == NOT_INSTALLED:
+        return "torchvision not installed"
+    try:
+        import torchvision  # noqa: F401
+    except Exception as error:  # e.g. a build for another torch: "operator torchvision::nms does not exist"
+        return f"torchvision not importable: {type(error).__name__}: {error}"
+    return None
+
+
 def cpu_model() -> str:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():

@@ -160,3 +160,12 @@ def test_environment_record_names_versions_and_devices():
     assert env["devices"][0]["name"] == "cpu"
     assert len(env["devices"]) == 1 + (torch.cuda.device_count() if torch.cuda.is_available() else 0)
     assert any(line.startswith("python ") for line in environment.header_lines(env))
+
+
+def test_torchvision_missing_gives_the_skip_reason(monkeypatch):
+    monkeypatch.setattr(environment, "package_version", lambda name: environment.NOT_INSTALLED)
+    assert environment.torchvision_missing() == "torchvision not installed"
+
+
+def test_torchvision_fixture_gives_the_module_where_installed(torchvision):
+    assert torchvision.__version__.split("+")[0] == environment.package_version("torchvision").split("+")[0]

@@ -1,21 +1,9 @@
-"""Self-check: every conformance test fails on a deliberately broken torch.
-
-Each Breakage monkeypatches one documented behaviour away (from_numpy copies, add_ goes
-out of place, argmax picks the last tie, ...) and names the conformance tests that must
-then fail. The tests run exactly as in a normal run, strategies included, so this also
-proves that the strategies reach the inputs that expose the breakage. A meta-test makes
-sure no conformance test is left without a breakage that it catches.
-"""
-
-import inspect
-from dataclasses import dataclass, field
-from functools import partial
+"""Deliberately broken torches for the tensor conformance tests (see breaking.py)."""
 
 import numpy as np
 import pytest
 import torch
 
-from suite import profiles
 from suite.conformance import (
     test_arithmetic as arithmetic,
     test_cat_stack as cat_stack,
@@ -24,33 +12,11 @@ from suite.conformance import (
     test_inplace as inplace,
     test_numpy_bridge as bridge,
 )
+from suite.selftest.breaking import FAILED, Breakage, assert_caught, cases, on_cpu, wrap
 
-CONFORMANCE_MODULES = (arithmetic, cat_stack, creation, indexing, inplace, bridge)
 NOT_BREAKABLE_HERE = {
     bridge.test_numpy_of_cuda_tensor_raises: "needs CUDA: it is checked on the GPU machine",
 }
-FAILED = (AssertionError, pytest.fail.Exception)
-
-
-@dataclass
-class Breakage:
-    """A broken torch: `patch(monkeypatch)` installs it; each of `caught_by` must fail."""
-
-    id: str
-    patch: callable
-    caught_by: list
-    # what the failure may be: an assertion, pytest.raises' DID NOT RAISE, or (for a
-    # breakage that makes torch raise where it should not) the error torch now raises
-    caught_as: tuple = field(default=FAILED)
-
-
-def on_cpu(test, **params):
-    return partial(test, device="cpu", **params)
-
-
-def wrap(monkeypatch, owner, name, make):
-    """Replace owner.name by make(original)."""
-    monkeypatch.setattr(owner, name, make(getattr(owner, name)))
 
 
 def int_lists_become_float(mp):
@@ -383,55 +349,7 @@ BREAKAGES = [
 ]
 
 
-def case_name(test) -> str:
-    if isinstance(test, partial):
-        params = "-".join(str(v) for k, v in test.keywords.items() if k != "device")
-        return test.func.__name__ + (f"[{params}]" if params else "")
-    return test.__name__
-
-
-CASES = [
-    pytest.param(breakage, test, id=f"{breakage.id}:{case_name(test)}")
-    for breakage in BREAKAGES
-    for test in breakage.caught_by
-]
-
-
-def assert_caught(breakage, test, monkeypatch):
-    """Run `test` on a torch broken by `breakage`; fail unless the test fails as it should."""
-    breakage.patch(monkeypatch)
-    try:
-        with profiles.self_check_settings(test):
-            test()
-    except breakage.caught_as:
-        return
-    except BaseExceptionGroup as group:  # hypothesis reports several distinct failures
-        if group.subgroup(breakage.caught_as) is not None:
-            return
-        raise
-    pytest.fail(f"{case_name(test)} passed on a torch broken as {breakage.id!r}")
-
-
 @pytest.mark.filterwarnings("ignore:Casting complex values to real")  # add_-casts-any-result
-@pytest.mark.parametrize("breakage, test", CASES)
+@pytest.mark.parametrize("breakage, test", cases(BREAKAGES))
 def test_breakage_is_caught(breakage, test, monkeypatch):
     assert_caught(breakage, test, monkeypatch)
-
-
-def test_a_breakage_that_breaks_nothing_is_reported(monkeypatch):
-    harmless = Breakage("nothing", lambda mp: None, [])
-    with pytest.raises(pytest.fail.Exception, match="passed on a torch broken as 'nothing'"):
-        assert_caught(harmless, on_cpu(indexing.test_basic_index_matches_numpy), monkeypatch)
-
-
-def conformance_tests():
-    for module in CONFORMANCE_MODULES:
-        for name, function in inspect.getmembers(module, inspect.isfunction):
-            if name.startswith("test_") and function.__module__ == module.__name__:
-                yield function
-
-
-def test_every_conformance_test_has_a_breakage():
-    covered = {getattr(t, "func", t) for b in BREAKAGES for t in b.caught_by}
-    missing = [t.__name__ for t in conformance_tests() if t not in covered and t not in NOT_BREAKABLE_HERE]
-    assert not missing, f"conformance tests never shown to fail on a broken torch: {missing}"

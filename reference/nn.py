@@ -1,0 +1,278 @@
+"""Independent numpy oracles for torch.nn behaviour.
+
+Each function follows PyTorch's documented formula literally, with direct loops over tiny
+inputs, so that it can be checked by eye. Layout is NCHW, arithmetic is float64, results are
+numpy arrays. This module must never import torch: it is what torch is compared against.
+"""
+
+import numbers
+
+import numpy as np
+
+REDUCTIONS = ("none", "mean", "sum")
+
+
+def pair(v):
+    """(v, v) for an int; a pair is returned unchanged."""
+    if isinstance(v, numbers.Integral):
+        return (v, v)
+    if isinstance(v, tuple) and len(v) == 2:
+        return v
+    raise ValueError(f"expected an int or a pair of ints, got {v!r}")
+
+
+def _require_window_args(kernel, stride, padding, dilation):
+    if kernel < 1 or stride < 1 or dilation < 1:
+        raise ValueError(
+            f"kernel, stride and dilation must be >= 1, got {kernel}, {stride}, {dilation}"
+        )
+    if padding < 0:
+        raise ValueError(f"padding must be >= 0, got {padding}")
+
+
+def conv_output_size(size, kernel, stride=1, padding=0, dilation=1):
+    """floor((size + 2*padding - dilation*(kernel-1) - 1) / stride) + 1, as the Conv2d docs."""
+    _require_window_args(kernel, stride, padding, dilation)
+    return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
+
+
+def pool_output_size(size, kernel, stride, padding=0, dilation=1, ceil_mode=False):
+    """The pooling docs' output size: the conv formula with floor, or ceil in ceil_mode."""
+    _require_window_args(kernel, stride, padding, dilation)
+    numerator = size + 2 * padding - dilation * (kernel - 1) - 1
+    out = (-(-numerator // stride) if ceil_mode else numerator // stride) + 1
+    # Documented: in ceil mode a last window that would start in the right padding is dropped.
+    if ceil_mode and (out - 1) * stride >= size + padding:
+        out -= 1
+    return out
+
+
+def _require_ndim(array, ndim, name):
+    if array.ndim != ndim:
+        raise ValueError(f"{name} must be {ndim}-D, got shape {array.shape}")
+
+
+def _require_output_size(out, dim):
+    if out < 1:
+        raise ValueError(f"kernel larger than the padded input along {dim} (output size {out})")
+
+
+def _require_pool_padding(padding, kernel):
+    # Documented for both pools: padding must be at most half the kernel size.
+    if 2 * padding > kernel:
+        raise ValueError(f"padding {padding} is more than half the kernel size {kernel}")
+
+
+def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """Cross-correlation (no kernel flip) with zero padding, as torch.nn.functional.conv2d."""
+    x, weight = np.asarray(x, dtype=np.float64), np.asarray(weight, dtype=np.float64)
+    _require_ndim(x, 4, "x")
+    _require_ndim(weight, 4, "weight")
+    n, c_in, height, width = x.shape
+    c_out, c_in_per_group, kh, kw = weight.shape
+    if groups < 1 or c_in % groups or c_out % groups:
+        raise ValueError(f"in ({c_in}) and out ({c_out}) channels must divide by groups {groups}")
+    if c_in_per_group != c_in // groups:
+        raise ValueError(f"weight expects {c_in_per_group * groups} input channels, x has {c_in}")
+    if bias is not None:
+        bias = np.asarray(bias, dtype=np.float64)
+        if bias.shape != (c_out,):
+            raise ValueError(f"bias must have shape ({c_out},), got {bias.shape}")
+    (sh, sw), (ph, pw), (dh, dw) = pair(stride), pair(padding), pair(dilation)
+    out_h = conv_output_size(height, kh, sh, ph, dh)
+    out_w = conv_output_size(width, kw, sw, pw, dw)
+    _require_output_size(out_h, "height")
+    _require_output_size(out_w, "width")
+
+    padded = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    out_per_group = c_out // groups
+    out = np.zeros((n, c_out, out_h, out_w))
+    for b in range(n):
+        for oc in range(c_out):
+            first = (oc // out_per_group) * c_in_per_group
+            channels = padded[b, first:first + c_in_per_group]
+            for i in range(out_h):
+                for j in range(out_w):
+                    rows = slice(i * sh, i * sh + dh * (kh - 1) + 1, dh)
+                    cols = slice(j * sw, j * sw + dw * (kw - 1) + 1, dw)
+                    patch = channels[:, rows, cols]
+                    out[b, oc, i, j] = np.sum(patch * weight[oc])
+            if bias is not None:
+                out[b, oc] += bias[oc]
+    return out
+
+
+def _real_positions(index, stride, padding, kernel, dilation, size):
+    """Input positions of window `index` that lie inside the input (not in any padding)."""
+    start = index * stride - padding
+    return [p for p in range(start, start + dilation * (kernel - 1) + 1, dilation) if 0 <= p < size]
+
+
+def max_pool2d(x, kernel, stride=None, padding=0, dilation=1, ceil_mode=False):
+    """Max over each window; the padding is -inf, so only real input positions can win."""
+    x = np.asarray(x, dtype=np.float64)
+    _require_ndim(x, 4, "x")
+    (kh, kw) = pair(kernel)
+    (sh, sw) = pair(kernel if stride is None else stride)
+    (ph, pw), (dh, dw) = pair(padding), pair(dilation)
+    _require_pool_padding(ph, kh)
+    _require_pool_padding(pw, kw)
+    height, width = x.shape[2:]
+    out_h = pool_output_size(height, kh, sh, ph, dh, ceil_mode)
+    out_w = pool_output_size(width, kw, sw, pw, dw, ceil_mode)
+    _require_output_size(out_h, "height")
+    _require_output_size(out_w, "width")
+
+    out = np.empty(x.shape[:2] + (out_h, out_w))
+    for i in range(out_h):
+        rows = _real_positions(i, sh, ph, kh, dh, height)
+        for j in range(out_w):
+            cols = _real_positions(j, sw, pw, kw, dw, width)
+            if rows and cols:
+                out[:, :, i, j] = x[:, :, rows][:, :, :, cols].max(axis=(2, 3))
+            else:  # a dilated window can land on padding alone: the max of -inf values
+                out[:, :, i, j] = -np.inf
+    return out
+
+
+def _avg_window(index, stride, padding, kernel, size):
+    """(start, end, pool_size) of window `index` along one dim, by PyTorch's rule below."""
+    start = index * stride - padding
+    end = min(start + kernel, size + padding)
+    pool_size = end - start
+    return max(start, 0), min(end, size), pool_size
+
+
+def avg_pool2d(x, kernel, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
+    """Average over each window with zero padding.
+
+    The divisor follows PyTorch's implementation (aten/src/ATen/native/cpu/AvgPoolKernel.cpp):
+    hstart = oh*stride - pad, hend = min(hstart + kH, H + pad), and likewise for w;
+    pool_size = (hend - hstart) * (wend - wstart), taken BEFORE clipping to the input, so it
+    counts padding but not the part of a ceil-mode window that runs past the padded input;
+    then the window is clipped to the input (hstart = max(hstart, 0), hend = min(hend, H))
+    and summed. divisor = divisor_override if given, else pool_size if count_include_pad,
+    else the clipped (real) window's size.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    _require_ndim(x, 4, "x")
+    (kh, kw) = pair(kernel)
+    (sh, sw) = pair(kernel if stride is None else stride)
+    (ph, pw) = pair(padding)
+    _require_pool_padding(ph, kh)
+    _require_pool_padding(pw, kw)
+    if divisor_override is not None and divisor_override == 0:
+        raise ValueError("divisor_override must be non-zero")
+    height, width = x.shape[2:]
+    out_h = pool_output_size(height, kh, sh, ph, 1, ceil_mode)
+    out_w = pool_output_size(width, kw, sw, pw, 1, ceil_mode)
+    _require_output_size(out_h, "height")
+    _require_output_size(out_w, "width")
+
+    out = np.empty(x.shape[:2] + (out_h, out_w))
+    for i in range(out_h):
+        h0, h1, pool_h = _avg_window(i, sh, ph, kh, height)
+        for j in range(out_w):
+            w0, w1, pool_w = _avg_window(j, sw, pw, kw, width)
+            if divisor_override is not None:
+                divisor = divisor_override
+            elif count_include_pad:
+                divisor = pool_h * pool_w
+            else:
+                divisor = (h1 - h0) * (w1 - w0)
+            out[:, :, i, j] = x[:, :, h0:h1, w0:w1].sum(axis=(2, 3)) / divisor
+    return out
+
+
+def _adaptive_bins(in_size, out_size):
+    """Bin i covers [floor(i*In/Out), ceil((i+1)*In/Out)), in integer arithmetic."""
+    return [((i * in_size) // out_size, -((-(i + 1) * in_size) // out_size))
+            for i in range(out_size)]
+
+
+def adaptive_avg_pool2d(x, output_size):
+    """Mean over each adaptive bin; neighbouring bins may overlap when In is not a multiple."""
+    x = np.asarray(x, dtype=np.float64)
+    _require_ndim(x, 4, "x")
+    out_h, out_w = pair(output_size)
+    if out_h < 1 or out_w < 1:
+        raise ValueError(f"output_size must be >= 1, got {output_size!r}")
+    height, width = x.shape[2:]
+    if height < 1 or width < 1:
+        raise ValueError(f"input spatial size must be >= 1, got {(height, width)}")
+
+    out = np.empty(x.shape[:2] + (out_h, out_w))
+    for i, (h0, h1) in enumerate(_adaptive_bins(height, out_h)):
+        for j, (w0, w1) in enumerate(_adaptive_bins(width, out_w)):
+            out[:, :, i, j] = x[:, :, h0:h1, w0:w1].mean(axis=(2, 3))
+    return out
+
+
+def linear(x, weight, bias=None):
+    """x @ weight.T + bias."""
+    out = np.asarray(x, dtype=np.float64) @ np.asarray(weight, dtype=np.float64).T
+    return out if bias is None else out + np.asarray(bias, dtype=np.float64)
+
+
+def relu(x):
+    """max(x, 0) elementwise."""
+    return np.maximum(np.asarray(x, dtype=np.float64), 0.0)
+
+
+def softmax(x, axis):
+    """exp(x) / sum(exp(x)) along axis; the max is subtracted first to avoid overflow."""
+    shifted = np.asarray(x, dtype=np.float64)
+    shifted = shifted - shifted.max(axis=axis, keepdims=True)
+    exps = np.exp(shifted)
+    return exps / exps.sum(axis=axis, keepdims=True)
+
+
+def log_softmax(x, axis):
+    """x - log(sum(exp(x))) along axis, computed as (x - max) - log(sum(exp(x - max)))."""
+    shifted = np.asarray(x, dtype=np.float64)
+    shifted = shifted - shifted.max(axis=axis, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+
+
+def _require_class_targets(target, num_classes):
+    target = np.asarray(target)
+    if not np.issubdtype(target.dtype, np.integer):
+        raise ValueError(f"target must hold integer class indices, got dtype {target.dtype}")
+    if target.size and (target.min() < 0 or target.max() >= num_classes):
+        raise ValueError(f"target values must lie in [0, {num_classes})")
+    return target
+
+
+def nll_loss(log_probs, target, weight=None, reduction="mean"):
+    """Per sample -w[t_n] * log_probs[n, t_n]; "mean" divides the sum by sum(w[t_n])."""
+    log_probs = np.asarray(log_probs, dtype=np.float64)
+    _require_ndim(log_probs, 2, "log_probs")
+    n, num_classes = log_probs.shape
+    target = _require_class_targets(target, num_classes)
+    if target.shape != (n,):
+        raise ValueError(f"target must have shape ({n},), got {target.shape}")
+    weight = np.ones(num_classes) if weight is None else np.asarray(weight, dtype=np.float64)
+    if weight.shape != (num_classes,):
+        raise ValueError(f"weight must have shape ({num_classes},), got {weight.shape}")
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
+
+    sample_weights = np.array([weight[t] for t in target])
+    losses = np.array([-sample_weights[i] * log_probs[i, t] for i, t in enumerate(target)])
+    if reduction == "none":
+        return losses
+    if reduction == "sum":
+        return losses.sum()
+    return losses.sum() / sample_weights.sum()
+
+
+def cross_entropy(logits, target, weight=None, reduction="mean"):
+    """nll_loss of log_softmax over the class axis (integer class targets only)."""
+    return nll_loss(log_softmax(logits, axis=1), target, weight, reduction)
+
+
+def one_hot(labels, num_classes):
+    """int64 array of shape labels.shape + (num_classes,) with a 1 at each label."""
+    labels = _require_class_targets(labels, num_classes)
+    return (labels[..., np.newaxis] == np.arange(num_classes)).astype(np.int64)

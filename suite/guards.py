@@ -1,6 +1,7 @@
-"""Keeps tests offline: a connection attempt to another host fails the test that made it."""
+"""Keeps tests offline: a connection attempt or a DNS lookup fails the test that made it."""
 
 import contextlib
+import ipaddress
 import socket
 
 # Unix-domain sockets stay allowed: DataLoader workers pass file descriptors over them.
@@ -18,9 +19,23 @@ def _message(address) -> str:
     )
 
 
+LOCAL_NAMES = (None, "localhost", b"localhost")
+
+
+def _is_name_lookup(host) -> bool:
+    """A host name that would need a DNS query (numeric addresses and localhost do not)."""
+    if host in LOCAL_NAMES:
+        return False
+    try:
+        ipaddress.ip_address(host.decode() if isinstance(host, bytes) else host)
+    except ValueError:
+        return True
+    return False
+
+
 @contextlib.contextmanager
 def network_blocked():
-    """Block network connections; yields the list of attempted addresses.
+    """Block network connections and DNS lookups; yields the list of attempted addresses.
 
     The attempt raises at once, and the caller also gets the list, so that an attempt
     swallowed by a library's own `except Exception` is still reported.
@@ -28,6 +43,13 @@ def network_blocked():
     attempts = []
     original_connect = socket.socket.connect
     original_connect_ex = socket.socket.connect_ex
+    original_getaddrinfo = socket.getaddrinfo
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if _is_name_lookup(host):
+            attempts.append((host, port))
+            raise NetworkAccessAttempted(_message((host, port)))
+        return original_getaddrinfo(host, port, *args, **kwargs)
 
     def guarded(original):
         def connect(sock, address):
@@ -40,11 +62,13 @@ def network_blocked():
 
     socket.socket.connect = guarded(original_connect)
     socket.socket.connect_ex = guarded(original_connect_ex)
+    socket.getaddrinfo = getaddrinfo
     try:
         yield attempts
     finally:
         socket.socket.connect = original_connect
         socket.socket.connect_ex = original_connect_ex
+        socket.getaddrinfo = original_getaddrinfo
 
 
 def fail_if_attempted(attempts) -> None:

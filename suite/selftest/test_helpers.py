@@ -131,6 +131,15 @@ def test_network_guard_blocks_inet_and_records_swallowed_attempts():
         guards.fail_if_attempted(attempts)
 
 
+def test_network_guard_blocks_name_lookups_but_not_local_ones():
+    with guards.network_blocked() as attempts:
+        with pytest.raises(guards.NetworkAccessAttempted):
+            socket.getaddrinfo("download.pytorch.org", 443)
+        socket.getaddrinfo("localhost", 80)
+        socket.getaddrinfo("127.0.0.1", 80)
+    assert attempts == [("download.pytorch.org", 443)]
+
+
 def test_network_guard_allows_unix_sockets_and_restores_connect():
     original = socket.socket.connect
     with guards.network_blocked():

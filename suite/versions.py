@@ -48,3 +48,6 @@ LOAD_WEIGHTS_ONLY_WARNING = Change(
     "2.4", "torch.load warns (FutureWarning) when weights_only is not given"
 )
 LOAD_WEIGHTS_ONLY_DEFAULT = Change("2.6", "torch.load defaults to weights_only=True")
+# pytorch/pytorch#176573 (March 2026) gave the norm layers a `bias` argument; 2.13.0 is the
+# earliest release seen with it here (2.9.1 and older print the tutorials' format).
+BATCHNORM_REPR_BIAS = Change("2.13", "BatchNorm's printout shows bias=True after affine=True")

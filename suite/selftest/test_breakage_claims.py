@@ -1,0 +1,82 @@
+"""Deliberately broken torches for the documented-claims catalog (see breaking.py)."""
+
+from functools import partial
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from suite.conformance import test_claims as claims
+from suite.selftest.breaking import Breakage, assert_caught, cases, wrap
+
+NOT_BREAKABLE_HERE = {
+    claims.test_catalog_is_consistent: "checks the catalog's own data, not torch",
+    claims.test_covering_test_exists: "checks the catalog's own data, not torch",
+}
+
+
+def claim(claim_id):
+    return partial(claims.test_claim, claim_id=claim_id)
+
+
+def conv_ignores_padding(mp):
+    wrap(mp, F, "conv2d", lambda conv2d: lambda x, w, b=None, stride=1, padding=0, *a, **k: conv2d(
+        x, w, b, stride, 0, *a, **k))
+
+
+def state_dict_drops_biases(mp):
+    wrap(mp, nn.Module, "state_dict", lambda state_dict: lambda self, *a, **k: {
+        key: value for key, value in state_dict(self, *a, **k).items() if not key.endswith("bias")})
+
+
+def conv_repr_drops_stride(mp):
+    wrap(mp, nn.Conv2d, "extra_repr", lambda extra_repr: lambda self: extra_repr(self).replace(
+        f", stride={self.stride}", ""))
+
+
+def load_unpickles_anything(mp):
+    wrap(mp, torch, "load", lambda load: lambda f, *a, weights_only=False, **k: load(
+        f, *a, weights_only=weights_only, **k))
+
+
+def max_pool_averages(mp):
+    mp.setattr(F, "max_pool2d", lambda x, kernel_size, *a, **k: F.avg_pool2d(x, kernel_size))
+
+
+def batchnorm_weight_starts_at_zero(mp):
+    wrap(mp, nn.BatchNorm2d, "reset_parameters", lambda reset: lambda self: (
+        reset(self), nn.init.zeros_(self.weight) if self.affine else None)[0])
+
+
+def forward_hooks_never_fire(mp):
+    """Hooks register, but are never called."""
+    wrap(mp, nn.Module, "register_forward_hook", lambda register: lambda self, hook, *a, **k: register(
+        self, lambda *args: None, *a, **k))
+
+
+def parameters_skip_biases(mp):
+    wrap(mp, nn.Module, "parameters", lambda parameters: lambda self, recurse=True: (
+        p for name, p in self.named_parameters(recurse=recurse) if not name.endswith("bias")))
+
+
+BREAKAGES = [
+    Breakage("conv-ignores-padding", conv_ignores_padding,
+             [claim("002-conv-shape"), claim("002-functional-conv-shape"), claim("003-summary-shapes")]),
+    Breakage("state_dict-drops-biases", state_dict_drops_biases, [claim("000-singleconv-state-dict")]),
+    Breakage("conv-repr-drops-stride", conv_repr_drops_stride,
+             [claim("003-mynetwork-repr"), claim("004-alexnet-repr")]),
+    Breakage("load-unpickles-anything", load_unpickles_anything, [claim("000-whole-model-load")]),
+    Breakage("max_pool-averages", max_pool_averages, [claim("002-maxpool-values")]),
+    Breakage("batchnorm-weight-starts-at-zero", batchnorm_weight_starts_at_zero,
+             [claim("004-batchnorm-init")]),
+    Breakage("forward-hooks-never-fire", forward_hooks_never_fire,
+             [claim("003-summary-parameters"), claim("004-convbnconv-summary")]),
+    Breakage("parameters-skip-biases", parameters_skip_biases,
+             [claim("003-summary-totals"), claim("004-convbnconv-total"), claim("004-alexnet-parameters")]),
+]
+
+
+@pytest.mark.parametrize("breakage, test", cases(BREAKAGES))
+def test_breakage_is_caught(breakage, test, monkeypatch):
+    assert_caught(breakage, test, monkeypatch)

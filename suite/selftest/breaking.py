@@ -43,10 +43,10 @@ def wrap(monkeypatch, owner, name, make):
 
 
 def case_name(test) -> str:
-    if isinstance(test, partial):
-        params = "-".join(str(v) for k, v in test.keywords.items() if k != "device")
-        return test.func.__name__ + (f"[{params}]" if params else "")
-    return test.__name__
+    """test_name[params] of a test function or a partial of one (anything with .func/.keywords)."""
+    function, keywords = getattr(test, "func", test), getattr(test, "keywords", {})
+    params = "-".join(str(value) for key, value in keywords.items() if key != "device")
+    return function.__name__ + (f"[{params}]" if params else "")
 
 
 def cases(breakages):

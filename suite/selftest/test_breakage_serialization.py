@@ -1,0 +1,168 @@
+"""Deliberately broken torches for the serialization conformance tests (see breaking.py).
+
+The breakages patch the public entry points (torch.save, torch.load, nn.Module.state_dict,
+nn.Module.load_state_dict), the way a wrong default or a lossy writer would show up.
+"""
+
+import pickle
+
+import pytest
+import torch
+
+from suite.conformance import test_serialization as serialization
+from suite.selftest.breaking import FAILED, Breakage, assert_caught, cases, on_cpu, wrap
+from suite.versions import LOAD_WEIGHTS_ONLY_DEFAULT
+
+
+def save_rounds_float32_through_bfloat16(mp):
+    def round_trip(value):
+        if isinstance(value, torch.Tensor) and value.dtype == torch.float32:
+            return value.to(torch.bfloat16).to(torch.float32)
+        return value
+
+    def make(save):
+        def broken(obj, f, *args, **kwargs):
+            if isinstance(obj, dict):
+                rounded = type(obj)((key, round_trip(value)) for key, value in obj.items())
+                if hasattr(obj, "_metadata"):
+                    rounded._metadata = obj._metadata
+                obj = rounded
+            return save(obj, f, *args, **kwargs)
+
+        return broken
+
+    wrap(mp, torch, "save", make)
+
+
+def load_default_flipped(mp):
+    """torch.load's default weights_only is the other side's of the 2.6 change."""
+    flipped = not LOAD_WEIGHTS_ONLY_DEFAULT.applies()
+
+    def make(load):
+        def broken(f, *args, weights_only=None, **kwargs):
+            return load(f, *args, weights_only=flipped if weights_only is None else weights_only,
+                        **kwargs)
+
+        return broken
+
+    wrap(mp, torch, "load", make)
+
+
+def load_forcing_weights_only(value):
+    """torch.load ignores the caller's weights_only: False lets the weights-only unpickler
+    allow everything, True refuses what weights_only=False should load."""
+
+    def patch(mp):
+        def make(load):
+            def broken(f, *args, weights_only=None, **kwargs):
+                return load(f, *args, weights_only=value, **kwargs)
+
+            return broken
+
+        wrap(mp, torch, "load", make)
+
+    return patch
+
+
+def load_state_dict_forcing(**forced):
+    """nn.Module.load_state_dict ignores the caller's value of these keywords."""
+
+    def patch(mp):
+        def make(load):
+            def broken(self, state, strict=True, assign=False):
+                return load(self, state, **{**dict(strict=strict, assign=assign), **forced})
+
+            return broken
+
+        wrap(mp, torch.nn.Module, "load_state_dict", make)
+
+    return patch
+
+
+def load_state_dict_forgets_unexpected_keys(mp):
+    def make(load):
+        def broken(self, state, strict=True, assign=False):
+            return load(self, state, strict=strict, assign=assign)._replace(unexpected_keys=[])
+
+        return broken
+
+    wrap(mp, torch.nn.Module, "load_state_dict", make)
+
+
+def load_state_dict_skips_buffers(mp):
+    def make(load):
+        def broken(self, state, strict=True, assign=False):
+            buffers = {key for key, _ in self.named_buffers()}
+            result = load(self, {k: v for k, v in state.items() if k not in buffers}, strict=False,
+                          assign=assign)
+            missing = [key for key in result.missing_keys if key not in buffers]
+            return result._replace(missing_keys=missing)
+
+        return broken
+
+    wrap(mp, torch.nn.Module, "load_state_dict", make)
+
+
+def state_dict_returns_copies(mp):
+    def make(state_dict):
+        def broken(self, *args, **kwargs):
+            result = state_dict(self, *args, **kwargs)
+            for key, value in result.items():
+                result[key] = value.clone()
+            return result
+
+        return broken
+
+    wrap(mp, torch.nn.Module, "state_dict", make)
+
+
+TUTORIAL_ROUND_TRIPS = [
+    on_cpu(serialization.test_state_dict_round_trip_of_tutorial_model, name=name, sink=sink)
+    for name in serialization.TUTORIAL_MODELS
+    for sink in serialization.SINKS
+]
+WITH_BUFFERS = ("MyNetwork", "ConvBnConv")
+
+
+def each_tutorial_model(test):
+    return [on_cpu(test, name=name) for name in serialization.TUTORIAL_MODELS]
+
+
+BREAKAGES = [
+    Breakage("save-rounds-float32-to-bfloat16", save_rounds_float32_through_bfloat16, [
+        on_cpu(serialization.test_state_dict_round_trip_of_random_architecture),
+        *TUTORIAL_ROUND_TRIPS,
+        on_cpu(serialization.test_tutorial_save_to_runs_best_pth),
+    ]),
+    Breakage("load_state_dict-skips-buffers", load_state_dict_skips_buffers, [
+        on_cpu(serialization.test_state_dict_round_trip_of_random_architecture),
+        *[test for test in TUTORIAL_ROUND_TRIPS if test.keywords["name"] in WITH_BUFFERS],
+        on_cpu(serialization.test_tutorial_save_to_runs_best_pth),
+    ]),
+    Breakage("load_state_dict-ignores-strict", load_state_dict_forcing(strict=False),
+             [on_cpu(serialization.test_strict_load_names_missing_and_unexpected_keys)]),
+    Breakage("load_state_dict-forgets-unexpected-keys", load_state_dict_forgets_unexpected_keys,
+             [on_cpu(serialization.test_non_strict_load_reports_exact_key_lists)]),
+    Breakage("load_state_dict-assigns", load_state_dict_forcing(assign=True),
+             [on_cpu(serialization.test_loaded_state_dict_is_a_copy)]),
+    Breakage("state_dict-returns-copies", state_dict_returns_copies,
+             [on_cpu(serialization.test_loaded_state_dict_is_a_copy)]),
+    # a default of True before 2.6 makes torch.load refuse what it should load
+    Breakage("load-default-weights_only-flipped", load_default_flipped, [
+        *each_tutorial_model(serialization.test_whole_model_default_load_follows_release),
+        serialization.test_weights_only_refuses_code_execution,
+    ], caught_as=FAILED + (pickle.UnpicklingError,)),
+    Breakage("weights-only-unpickler-allows-everything", load_forcing_weights_only(False), [
+        *each_tutorial_model(serialization.test_whole_model_needs_weights_only_false),
+        serialization.test_weights_only_refuses_code_execution,
+    ]),
+    Breakage("load-ignores-weights_only-False", load_forcing_weights_only(True), [
+        *each_tutorial_model(serialization.test_whole_model_needs_weights_only_false),
+        serialization.test_weights_only_refuses_code_execution,
+    ], caught_as=FAILED + (pickle.UnpicklingError,)),
+]
+
+
+@pytest.mark.parametrize("breakage, test", cases(BREAKAGES))
+def test_breakage_is_caught(breakage, test, monkeypatch):
+    assert_caught(breakage, test, monkeypatch)

@@ -1,0 +1,678 @@
+"""nn.Module: the module tree, Parameter / Buffer / Tensor, containers, surgery, modes, init.
+
+Seeds: 000 (state_dict names conv.weight, conv.bias), 001 (nn.Module, forward: `a(x)` is
+`a.forward(x)`; .modules(), state_dict(), parameters()), 002 (모델 매개변수: named_parameters of
+the NeuralNetwork's linear_relu_stack; model.eval() before inference; torch.no_grad()),
+004 (모델 만들기: the Tensor / Parameter / Buffer table, the containers Sequential,
+ModuleList and ModuleDict, 모델 파헤치기: named_parameters of the Conv-BN-Conv model,
+사전학습된 모델 커스텀 하기: the four ways to reach a submodule, named_modules, replacing
+the last layer, add_module and insert; xavier_uniform_ in initialize_weights).
+
+Oracles: the expected names of a module tree come from a plain-Python walk of the spec it
+was built from, never from torch; values from numpy (reference/nn.py and the formulas of
+the BatchNorm2d, Dropout and nn.init documentation); parameter counts from in*out+out.
+"""
+
+import math
+from dataclasses import dataclass
+
+import hypothesis.extra.numpy as hnp
+import numpy as np
+import pytest
+import scipy.stats
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+
+from reference import nn as ref
+from suite.models import ConvBnConv, MyLinearModel, MyModel, NeuralNetwork, ParameterBufferTensor
+from suite.strategies import FLOAT, NUMPY_DTYPE, arrays, dtypes, shapes
+from suite.tolerances import assert_close_to, to_numpy, tolerance
+
+# A statistical test with a fixed torch seed is deterministic; ALPHA is the rate at which a
+# correct torch would fail it if the seed were drawn at random.
+ALPHA = 1e-3
+SEED = 0
+
+
+# --- module trees drawn by hypothesis, and the plain-Python walk that is their oracle ---
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """A layer: Linear (in, out), Conv2d (in, out, kernel) or BatchNorm2d (channels,), or
+    ReLU (); `bias` is Linear's and Conv2d's bias, and BatchNorm2d's `affine`."""
+
+    kind: str
+    sizes: tuple
+    bias: bool = True
+
+
+@dataclass(frozen=True)
+class Node:
+    """A container (Sequential, ModuleList, ModuleDict) or the root nn.Module; `children`
+    are (name, spec) pairs in registration order."""
+
+    kind: str
+    children: tuple
+
+
+BATCHNORM_BUFFERS = ("running_mean", "running_var", "num_batches_tracked")
+DICT_KEYS = ("stem", "head", "left", "right", "tail")  # drawn in any order, never sorted
+ATTRIBUTES = ("encoder", "decoder", "body", "neck")
+SIDE = st.integers(1, 3)
+
+
+def leaves():
+    return st.one_of(
+        st.builds(lambda i, o, bias: Leaf("Linear", (i, o), bias), SIDE, SIDE, st.booleans()),
+        st.builds(
+            lambda i, o, k, bias: Leaf("Conv2d", (i, o, k), bias), SIDE, SIDE, SIDE, st.booleans()
+        ),
+        st.builds(lambda c, affine: Leaf("BatchNorm2d", (c,), affine), SIDE, st.booleans()),
+        st.just(Leaf("ReLU", (), False)),
+    )
+
+
+def containers(children):
+    def numbered(kind):
+        return st.lists(children, max_size=3).map(
+            lambda specs: Node(kind, tuple((str(i), spec) for i, spec in enumerate(specs)))
+        )
+
+    keyed = st.lists(st.sampled_from(DICT_KEYS), unique=True, max_size=3).flatmap(
+        lambda keys: st.tuples(*(children for _ in keys)).map(
+            lambda specs: Node("ModuleDict", tuple(zip(keys, specs)))
+        )
+    )
+    return st.one_of(numbered("Sequential"), numbered("ModuleList"), keyed)
+
+
+@st.composite
+def architectures(draw):
+    """A root nn.Module whose attributes (assigned in a drawn order) are nested containers."""
+    names = draw(st.permutations(ATTRIBUTES))[: draw(st.integers(1, len(ATTRIBUTES)))]
+    parts = st.recursive(leaves(), containers, max_leaves=6)
+    return Node("Module", tuple((name, draw(parts, label=name)) for name in names))
+
+
+def describe(spec) -> str:
+    if isinstance(spec, Leaf):
+        flag = "" if spec.bias or spec.kind == "ReLU" else ", no bias/affine"
+        return f"{spec.kind}{spec.sizes}{flag}"
+    inner = ", ".join(f"{name}={describe(child)}" for name, child in spec.children)
+    return f"{spec.kind}({inner})"
+
+
+def join(prefix, name):
+    return f"{prefix}.{name}" if prefix else name
+
+
+def walk(spec, prefix=""):
+    """(dotted name, spec) of every module, root first (named ""), then depth-first."""
+    yield prefix, spec
+    if isinstance(spec, Node):
+        for name, child in spec.children:
+            yield from walk(child, join(prefix, name))
+
+
+def leaf_parameters(leaf):
+    """(name, shape) of a layer's parameters, as its documentation lists them."""
+    if leaf.kind == "Linear":
+        fan_in, out = leaf.sizes
+        shapes_ = [("weight", (out, fan_in)), ("bias", (out,))]
+    elif leaf.kind == "Conv2d":
+        fan_in, out, k = leaf.sizes
+        shapes_ = [("weight", (out, fan_in, k, k)), ("bias", (out,))]
+    elif leaf.kind == "BatchNorm2d":
+        return [("weight", leaf.sizes), ("bias", leaf.sizes)] if leaf.bias else []
+    else:
+        return []
+    return shapes_ if leaf.bias else shapes_[:1]
+
+
+def expected_parameters(spec):
+    return [
+        (join(path, name), shape)
+        for path, node in walk(spec)
+        if isinstance(node, Leaf)
+        for name, shape in leaf_parameters(node)
+    ]
+
+
+def expected_state_keys(spec):
+    keys = []
+    for path, node in walk(spec):
+        if isinstance(node, Leaf):
+            keys += [join(path, name) for name, _ in leaf_parameters(node)]
+            if node.kind == "BatchNorm2d":
+                keys += [join(path, name) for name in BATCHNORM_BUFFERS]
+    return keys
+
+
+def build(spec):
+    """The torch module a spec describes (torch.nn looked up now: it may be patched)."""
+    nn = torch.nn
+    if isinstance(spec, Leaf):
+        if spec.kind == "Linear":
+            return nn.Linear(*spec.sizes, bias=spec.bias)
+        if spec.kind == "Conv2d":
+            return nn.Conv2d(*spec.sizes, bias=spec.bias)
+        if spec.kind == "BatchNorm2d":
+            return nn.BatchNorm2d(*spec.sizes, affine=spec.bias)
+        return nn.ReLU()
+    children = [(name, build(child)) for name, child in spec.children]
+    if spec.kind == "Sequential":
+        return nn.Sequential(*(module for _, module in children))
+    if spec.kind == "ModuleList":
+        return nn.ModuleList(module for _, module in children)
+    if spec.kind == "ModuleDict":
+        return nn.ModuleDict(dict(children))
+    root = nn.Module()
+    for name, module in children:
+        setattr(root, name, module)
+    return root
+
+
+def same_objects(found, expected) -> bool:
+    found, expected = list(found), list(expected)
+    return len(found) == len(expected) and all(a is b for a, b in zip(found, expected))
+
+
+# --- the module tree ---
+
+
+@given(spec=architectures())
+def test_named_parameters_recurse_in_registration_order(spec):
+    """named_parameters() yields every parameter of the tree, modules in registration order,
+    with dotted names (seed 002: linear_relu_stack.0.weight); parameters() is the same list."""
+    model = build(spec)
+    named = list(model.named_parameters())
+    found = [(name, tuple(p.shape)) for name, p in named]
+    assert found == expected_parameters(spec), f"for {describe(spec)}"
+    assert same_objects(model.parameters(), (p for _, p in named)), "parameters() differs"
+    for name, p in named:
+        path, _, attribute = name.rpartition(".")
+        assert p is getattr(model.get_submodule(path), attribute), f"{name} is another tensor"
+    assert list(model.named_parameters(recurse=False)) == [], "the root holds no parameter"
+
+
+@given(spec=architectures())
+def test_named_modules_walk_the_tree_from_the_root(spec):
+    """named_modules() yields the root (named "") then every submodule depth-first in
+    registration order; modules() is the same list; get_submodule("a.b") finds each one;
+    children() / named_children() are the direct children only."""
+    model = build(spec)
+    named = list(model.named_modules())
+    expected = [(name, node.kind) for name, node in walk(spec)]
+    assert [(name, type(m).__name__) for name, m in named] == expected, f"for {describe(spec)}"
+    assert named[0][1] is model
+    assert same_objects(model.modules(), (m for _, m in named)), "modules() differs"
+    for name, module in named[1:]:
+        assert model.get_submodule(name) is module, f"get_submodule({name!r})"
+    top = [name for name, _ in spec.children]
+    assert [name for name, _ in model.named_children()] == top
+    assert same_objects(model.children(), (getattr(model, name) for name in top))
+
+
+@given(spec=architectures())
+def test_state_dict_holds_parameters_then_buffers_in_registration_order(spec):
+    """state_dict() holds each module's parameters then its persistent buffers (BatchNorm's
+    running_mean, running_var, num_batches_tracked), modules in registration order (seed 000:
+    conv.weight, conv.bias), as references sharing the parameters' memory."""
+    model = build(spec)
+    state = model.state_dict()
+    assert list(state) == expected_state_keys(spec), f"for {describe(spec)}"
+    for name, p in model.named_parameters():
+        assert state[name].data_ptr() == p.data_ptr(), f"state_dict()[{name!r}] is a copy"
+
+
+def test_call_runs_forward(device):
+    """Seed 001: `a(x)` runs `a.forward(x)`: relu(conv2(relu(conv1(x)))), 5x5 kernels, so a
+    12x12 input gives 20 channels of 4x4 (conv output size 12-5+1 = 8, then 8-5+1 = 4)."""
+    torch.manual_seed(SEED)
+    a = MyModel().to(device=device, dtype=torch.float64)
+    x = torch.rand((1, 1, 12, 12), dtype=torch.float64, device=device)
+    side = ref.conv_output_size(ref.conv_output_size(12, 5), 5)
+    hidden = ref.relu(ref.conv2d(to_numpy(x), to_numpy(a.conv1.weight), to_numpy(a.conv1.bias)))
+    expected = ref.relu(ref.conv2d(hidden, to_numpy(a.conv2.weight), to_numpy(a.conv2.bias)))
+    assert expected.shape == (1, 20, side, side)
+    assert_close_to(a(x), expected)
+    assert_close_to(a.forward(x), expected)
+
+
+def test_submodule_access_patterns_reach_the_same_object():
+    """Seed 004: classifier[0], get_submodule("classifier")[0], get_submodule("classifier.0")
+    and _modules["classifier"]._modules["0"] are one and the same module."""
+    nn = torch.nn
+    dropout, linear, relu = nn.Dropout(), nn.Linear(4, 3), nn.ReLU()
+    model = nn.Module()
+    model.classifier = nn.Sequential(dropout, linear, relu)
+    ways = {
+        "classifier[0]": model.classifier[0],
+        'get_submodule("classifier")[0]': model.get_submodule("classifier")[0],
+        'get_submodule("classifier.0")': model.get_submodule("classifier.0"),
+        '_modules["classifier"]._modules["0"]': model._modules["classifier"]._modules["0"],
+    }
+    for way, found in ways.items():
+        assert found is dropout, f"{way} is not the registered Dropout"
+    assert model.classifier[-1] is relu
+    assert same_objects(model.classifier[1:], [linear, relu]), "a slice holds other modules"
+
+
+# --- Parameter, buffer, plain tensor (seed 004's table) ---
+
+
+@dataclass(frozen=True)
+class Row:
+    in_parameters: bool
+    in_state_dict: bool  # 모델 저장시 값 저장
+    moves_with_to: bool
+    gets_grad: bool  # gradient 계산
+
+
+TABLE = {
+    "parameter": Row(in_parameters=True, in_state_dict=True, moves_with_to=True, gets_grad=True),
+    "buffer": Row(in_parameters=False, in_state_dict=True, moves_with_to=True, gets_grad=False),
+    "tensor": Row(in_parameters=False, in_state_dict=False, moves_with_to=False, gets_grad=False),
+}
+
+
+@pytest.mark.parametrize("kind", TABLE)
+def test_parameter_buffer_tensor_table(device, kind):
+    """Seed 004's table: a Parameter is in parameters() and state_dict() and gets a gradient;
+    a buffer is saved but gets none; a plain tensor attribute is neither. Module.to() moves
+    parameters and buffers, not plain tensor attributes."""
+    row = TABLE[kind]
+    model = ParameterBufferTensor()
+    attribute = getattr(model, kind)
+    assert any(p is attribute for p in model.parameters()) == row.in_parameters
+    saved = list(model.state_dict())
+    assert (kind in saved) == row.in_state_dict, f"state_dict: {saved}"
+
+    # buffer and tensor are one tensor object (the seed registers self.tensor): 7 * 7
+    (model.parameter * model.buffer * model.tensor).sum().backward()
+    assert (attribute.grad is not None) == row.gets_grad
+    if row.gets_grad:
+        assert_close_to(attribute.grad, np.array([49.0], dtype=np.float32))
+
+    model.to(device=device, dtype=torch.float64)
+    moved = getattr(model, kind)
+    is_moved = moved.dtype == torch.float64 and moved.device.type == torch.device(device).type
+    assert is_moved == row.moves_with_to, f"after .to(): {moved.dtype} on {moved.device}"
+    assert_close_to(moved, np.array([7.0], dtype=np.float64 if is_moved else np.float32))
+
+
+def test_non_persistent_buffer_moves_but_is_not_saved(device):
+    """register_buffer(name, t, persistent=False): a buffer (named_buffers, moved by .to())
+    that state_dict() leaves out and load_state_dict() does not ask for."""
+    def make():
+        module = torch.nn.Module()
+        module.register_buffer("saved", torch.zeros(2))
+        module.register_buffer("scratch", torch.ones(3), persistent=False)
+        return module
+
+    module = make()
+    state = module.state_dict()
+    assert list(state) == ["saved"], f"state_dict: {list(state)}"
+    assert [name for name, _ in module.named_buffers()] == ["saved", "scratch"]
+    module.to(device=device, dtype=torch.float64)
+    for name in ("saved", "scratch"):
+        buffer = getattr(module, name)
+        assert buffer.dtype == torch.float64, f"{name} not moved by .to()"
+        assert buffer.device.type == torch.device(device).type
+    result = make().load_state_dict(state)  # strict: it must not miss "scratch"
+    assert not result.missing_keys and not result.unexpected_keys
+
+
+CONV_BN_CONV = [  # seed 004, 모델 파헤치기: the printed names and sizes
+    ("conv1.weight", (3, 1, 1, 1)),
+    ("conv1.bias", (3,)),
+    ("bn1.weight", (3,)),
+    ("bn1.bias", (3,)),
+    ("conv2.weight", (5, 3, 1, 1)),
+]
+
+
+def test_conv_bn_conv_named_parameters(device):
+    """Seed 004 prints the Conv-BN-Conv parameters: names and sizes as CONV_BN_CONV, all
+    requires_grad=True, bn1.weight ones and bn1.bias zeros (BatchNorm's documented init),
+    27 parameters in all (the summary's 6 + 6 + 15) and output [-1, 5, 1, 1]."""
+    model = ConvBnConv().to(device)
+    named = list(model.named_parameters())
+    assert [(name, tuple(p.shape)) for name, p in named] == CONV_BN_CONV
+    assert all(p.requires_grad for _, p in named)
+    assert sum(math.prod(shape) for _, shape in CONV_BN_CONV) == 27
+    assert sum(p.numel() for p in model.parameters()) == 27
+    assert_close_to(model.bn1.weight, np.ones(3, dtype=np.float32))
+    assert_close_to(model.bn1.bias, np.zeros(3, dtype=np.float32))
+    assert tuple(model(torch.randn(2, 1, 1, 1, device=device)).shape) == (2, 5, 1, 1)
+
+
+# --- containers and model surgery ---
+
+# container name -> whether it registers its modules (a plain list does not)
+CONTAINERS = {"Sequential": True, "ModuleList": True, "ModuleDict": True, "list": False}
+
+
+def wrap_layers(kind, layers):
+    if kind == "list":
+        return list(layers)
+    if kind == "ModuleDict":
+        return torch.nn.ModuleDict({f"layer{i}": layer for i, layer in enumerate(layers)})
+    if kind == "Sequential":
+        return torch.nn.Sequential(*layers)
+    return torch.nn.ModuleList(layers)
+
+
+@pytest.mark.parametrize("kind", CONTAINERS)
+def test_containers_register_their_modules(device, kind):
+    """Seed 004: Sequential, ModuleList and ModuleDict register their modules: their
+    parameters are the holder's, named through the container, and move with .to(); the
+    modules of a plain Python list attribute are not registered."""
+    layers = [torch.nn.Linear(2, 3), torch.nn.Linear(3, 1)]
+    holder = torch.nn.Module()
+    holder.layers = wrap_layers(kind, layers)
+    registered = CONTAINERS[kind]
+    own = [p for layer in layers for p in (layer.weight, layer.bias)]
+    assert same_objects(holder.parameters(), own if registered else []), f"{kind}: parameters()"
+    keys = ["layer0", "layer1"] if kind == "ModuleDict" else ["0", "1"]
+    names = [f"layers.{key}.{p}" for key in keys for p in ("weight", "bias")]
+    assert [name for name, _ in holder.named_parameters()] == (names if registered else [])
+    holder.to(device=device, dtype=torch.float64)
+    expected_dtype = torch.float64 if registered else torch.float32
+    expected_device = torch.device(device).type if registered else "cpu"
+    assert all(p.dtype == expected_dtype and p.device.type == expected_device for p in own), (
+        f"{kind}: .to() and its modules"
+    )
+
+
+LAYER_SIZES = [(28 * 28, 512), (512, 512), (512, 10)]  # seed 002's linear_relu_stack
+
+
+def linear_count(sizes):
+    return sum(fan_in * out + out for fan_in, out in sizes)
+
+
+# seed 004: classifier[6] = nn.Identity() (delete) or nn.Linear(4096, 10) (replace)
+REPLACEMENTS = {
+    "Identity": (lambda: torch.nn.Identity(), 512, []),
+    "Linear(512, 3)": (lambda: torch.nn.Linear(512, 3), 3, [(512, 3)]),
+}
+
+
+@pytest.mark.parametrize("replacement", REPLACEMENTS)
+def test_replace_last_layer(device, replacement):
+    """Assigning seq[4] = module replaces the last layer of seed 002's linear_relu_stack: the
+    output follows it and the parameter count is the sum of in*out+out over the Linears."""
+    make, out_features, extra = REPLACEMENTS[replacement]
+    torch.manual_seed(SEED)
+    model = NeuralNetwork()
+    assert sum(p.numel() for p in model.parameters()) == linear_count(LAYER_SIZES)
+    old_last = model.linear_relu_stack[4]
+    new_last = make()
+    model.linear_relu_stack[4] = new_last
+    model.to(device=device, dtype=torch.float64)
+    assert model.get_submodule("linear_relu_stack.4") is new_last
+    assert sum(p.numel() for p in model.parameters()) == linear_count(LAYER_SIZES[:2] + extra)
+    assert not any(p is old_last.weight for p in model.parameters()), "the old layer still counts"
+
+    x = np.random.default_rng(SEED).random((2, 1, 28, 28))
+    stack = model.linear_relu_stack
+    hidden = x.reshape(2, -1)
+    for layer in (stack[0], stack[2]):
+        hidden = ref.relu(ref.linear(hidden, to_numpy(layer.weight), to_numpy(layer.bias)))
+    if extra:
+        hidden = ref.linear(hidden, to_numpy(new_last.weight), to_numpy(new_last.bias))
+    assert hidden.shape == (2, out_features)
+    assert_close_to(model(torch.tensor(x, device=device)), hidden)
+
+
+def test_sequential_append_insert_add_module(device):
+    """Sequential.append adds at the end, insert(i, m) at position i (seed 004:
+    features.insert(1, nn.Identity())), add_module(name, m) at the end under its name; len,
+    indexing, the children's names and forward all follow the new order."""
+    nn = torch.nn
+    first, relu, last, extra = nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 4), nn.Linear(4, 2)
+    seq = nn.Sequential(first, relu)
+    assert len(seq) == 2
+    seq.append(last)
+    assert len(seq) == 3 and seq[2] is last and seq[-1] is last
+    identity = nn.Identity()
+    seq.insert(1, identity)
+    assert same_objects(seq, [first, identity, relu, last]), [type(m).__name__ for m in seq]
+    assert [name for name, _ in seq.named_children()] == ["0", "1", "2", "3"]
+    seq.add_module("extra", extra)
+    assert len(seq) == 5 and seq[4] is extra and seq.extra is extra
+    assert [name for name, _ in seq.named_parameters()] == [
+        "0.weight", "0.bias", "3.weight", "3.bias", "extra.weight", "extra.bias",
+    ]
+
+    seq.to(device=device, dtype=torch.float64)
+    x = np.random.default_rng(SEED).random((5, 2))
+    expected = ref.relu(ref.linear(x, to_numpy(first.weight), to_numpy(first.bias)))
+    for layer in (last, extra):
+        expected = ref.linear(expected, to_numpy(layer.weight), to_numpy(layer.bias))
+    assert_close_to(seq(torch.tensor(x, device=device)), expected)
+
+
+def test_child_added_to_a_leaf_is_registered_but_not_run(device):
+    """Seed 004: features[11].add_module('100', nn.BatchNorm2d(256)) on a ReLU registers the
+    BatchNorm (named_modules "11.100", its parameters count), but ReLU's forward never calls
+    it: the output is unchanged and the BatchNorm sees no batch."""
+    nn = torch.nn
+    seq = nn.Sequential(nn.Conv2d(1, 2, 1), nn.ReLU(), nn.Conv2d(2, 2, 1)).to(device)
+    x = torch.randn(2, 1, 3, 3, device=device)
+    before = to_numpy(seq(x))
+    count = sum(p.numel() for p in seq.parameters())
+    batchnorm = nn.BatchNorm2d(2).to(device)
+    seq[1].add_module("100", batchnorm)
+    assert dict(seq.named_modules()).get("1.100") is batchnorm, "the child is not registered"
+    assert sum(p.numel() for p in seq.parameters()) == count + 2 * 2
+    assert any(p is batchnorm.weight for p in seq.parameters())
+    np.testing.assert_array_equal(to_numpy(seq(x)), before, err_msg="forward changed")
+    assert int(batchnorm.num_batches_tracked) == 0, "the added BatchNorm was run"
+
+
+# --- modes: train / eval, Dropout, BatchNorm, no_grad / inference_mode ---
+
+
+@given(spec=architectures())
+def test_train_and_eval_reach_every_submodule(spec):
+    """eval() sets .training = False on the module and every submodule and returns the module;
+    train() sets it back to True (seed 002: model.eval() before inference)."""
+    model = build(spec)
+    names = [name for name, _ in walk(spec)]
+    assert model.eval() is model
+    stuck = [name for name in names if model.get_submodule(name).training]
+    assert not stuck, f"still training after eval(): {stuck} in {describe(spec)}"
+    assert model.train() is model
+    stuck = [name for name in names if not model.get_submodule(name).training]
+    assert not stuck, f"not training after train(): {stuck} in {describe(spec)}"
+
+
+DROPOUT_PS = (0.1, 0.2, 0.7)
+
+
+@given(
+    p=st.sampled_from(DROPOUT_PS),
+    x_np=arrays(torch.float32, shapes(min_dims=1, min_side=1), small=True),
+)
+def test_dropout_is_identity_in_eval_and_scales_in_train(device, p, x_np):
+    """Dropout(p) in eval mode returns its input; in train mode each element is 0 or x/(1-p)."""
+    dropout = torch.nn.Dropout(p)
+    x = torch.tensor(x_np, device=device)
+    dropout.eval()
+    np.testing.assert_array_equal(to_numpy(dropout(x)), x_np, err_msg="eval Dropout changed x")
+    dropout.train()
+    torch.manual_seed(SEED)
+    out = dropout(x)
+    kept = to_numpy(out) != 0
+    assert_close_to(out[torch.tensor(kept, device=device)], (x_np / (1 - p))[kept])
+
+
+@pytest.mark.parametrize("p", (0.2, 0.7))
+def test_dropout_zeroes_each_element_with_probability_p(device, p):
+    """In train mode Dropout(p) zeroes each element independently with probability p: the
+    zero count of 4000 ones passes a binomial test at ALPHA (fixed seed: deterministic)."""
+    n = 4000
+    torch.manual_seed(SEED)
+    out = torch.nn.Dropout(p)(torch.ones(n, device=device))
+    zeros = int((to_numpy(out) == 0).sum())
+    p_value = scipy.stats.binomtest(zeros, n, p).pvalue
+    assert p_value >= ALPHA, f"{zeros} of {n} zeroed with p={p}: binomial p-value {p_value:.2e}"
+
+
+def batch_norm_oracle(x, mean, var, weight, bias, eps):
+    """BatchNorm2d's formula: (x - mean) / sqrt(var + eps) * weight + bias, per channel."""
+    per_channel = (1, -1, 1, 1)
+    mean, var = mean.reshape(per_channel), var.reshape(per_channel)
+    return (x - mean) / np.sqrt(var + eps) * weight.reshape(per_channel) + bias.reshape(per_channel)
+
+
+def channel_values(low, high):
+    return st.floats(low, high, allow_nan=False, allow_infinity=False)
+
+
+@st.composite
+def batchnorm_cases(draw, min_values_per_channel=1, max_batches=1):
+    channels = draw(st.integers(1, 3))
+    n, h, w = draw(
+        st.tuples(SIDE, SIDE, SIDE).filter(lambda s: s[0] * s[1] * s[2] >= min_values_per_channel)
+    )
+
+    def vector(low, high):
+        return hnp.arrays(np.float64, channels, elements=channel_values(low, high))
+
+    batch = hnp.arrays(np.float64, (n, channels, h, w), elements=channel_values(-4, 4))
+    return dict(
+        batches=draw(st.lists(batch, min_size=1, max_size=max_batches), label="batches"),
+        running_mean=draw(vector(-2, 2), label="running_mean"),
+        running_var=draw(vector(0.1, 4), label="running_var"),
+        weight=draw(vector(-2, 2), label="weight"),
+        bias=draw(vector(-2, 2), label="bias"),
+        eps=draw(st.sampled_from((1e-5, 1e-3)), label="eps"),
+        momentum=draw(st.sampled_from((0.1, 0.3, None)), label="momentum"),
+    )
+
+
+def make_batchnorm(case, device):
+    channels = len(case["weight"])
+    bn = torch.nn.BatchNorm2d(channels, eps=case["eps"], momentum=case["momentum"])
+    bn.to(device=device, dtype=torch.float64)
+    with torch.no_grad():
+        for name in ("weight", "bias", "running_mean", "running_var"):
+            getattr(bn, name).copy_(torch.tensor(case[name]))
+    return bn
+
+
+@given(case=batchnorm_cases())
+def test_batchnorm_eval_uses_running_stats(device, case):
+    """BatchNorm2d in eval mode normalises with running_mean / running_var,
+    (x - rm) / sqrt(rv + eps) * weight + bias, and leaves the running stats alone."""
+    bn = make_batchnorm(case, device).eval()
+    x = case["batches"][0]
+    out = bn(torch.tensor(x, device=device))
+    expected = batch_norm_oracle(
+        x, case["running_mean"], case["running_var"], case["weight"], case["bias"], case["eps"]
+    )
+    assert_close_to(out, expected)
+    np.testing.assert_array_equal(to_numpy(bn.running_mean), case["running_mean"])
+    np.testing.assert_array_equal(to_numpy(bn.running_var), case["running_var"])
+    assert int(bn.num_batches_tracked) == 0
+
+
+@given(case=batchnorm_cases(min_values_per_channel=2, max_batches=2))
+def test_batchnorm_train_uses_batch_stats_and_updates_running_stats(device, case):
+    """BatchNorm2d in train mode normalises with the batch mean and biased variance, and
+    updates running = (1 - momentum) * running + momentum * batch_stat with the unbiased
+    variance for running_var; momentum=None gives the simple average of the batch stats."""
+    bn = make_batchnorm(case, device).train()
+    momentum = case["momentum"]
+    running_mean, running_var = case["running_mean"], case["running_var"]
+    means, variances = [], []
+    for step, x in enumerate(case["batches"], start=1):
+        out = bn(torch.tensor(x, device=device))
+        mean, biased = x.mean(axis=(0, 2, 3)), x.var(axis=(0, 2, 3))
+        unbiased = x.var(axis=(0, 2, 3), ddof=1)
+        expected = batch_norm_oracle(x, mean, biased, case["weight"], case["bias"], case["eps"])
+        assert_close_to(out, expected)
+        means.append(mean)
+        variances.append(unbiased)
+        if momentum is None:
+            running_mean, running_var = np.mean(means, axis=0), np.mean(variances, axis=0)
+        else:
+            running_mean = (1 - momentum) * running_mean + momentum * mean
+            running_var = (1 - momentum) * running_var + momentum * unbiased
+        assert_close_to(bn.running_mean, running_mean)
+        assert_close_to(bn.running_var, running_var)
+        assert int(bn.num_batches_tracked) == step
+
+
+# context manager -> whether its outputs are inference tensors
+GRAD_FREE_MODES = {"no_grad": False, "inference_mode": True}
+
+
+@pytest.mark.parametrize("mode", GRAD_FREE_MODES)
+def test_outputs_under_no_grad_do_not_require_grad(device, mode):
+    """A model's output under torch.no_grad() or torch.inference_mode() does not require grad
+    and has no grad_fn (seed 002's test_loop); only inference_mode makes inference tensors.
+    Outside, the same call records the graph. Values: x @ W.T + b with W, b ones (seed 004)."""
+    model = MyLinearModel(3, 2).to(device)
+    x_np = np.arange(12, dtype=np.float32).reshape(4, 3)
+    x = torch.tensor(x_np, device=device)
+    expected = ref.linear(x_np, np.ones((2, 3)), np.ones(2)).astype(np.float32)
+    outside = model(x)
+    assert outside.requires_grad and outside.grad_fn is not None
+    with getattr(torch, mode)():
+        out = model(x)
+    assert not out.requires_grad, f"output under {mode}() requires grad"
+    assert out.grad_fn is None
+    assert out.is_inference() == GRAD_FREE_MODES[mode], f"is_inference() under {mode}()"
+    assert_close_to(out, expected)
+
+
+# --- initialisation ---
+
+# shape -> (fan_in, fan_out): in and out features times the kernel's area
+XAVIER_SHAPES = {"linear-200x100": ((200, 100), 100, 200), "conv-16x8x3x3": ((16, 8, 3, 3), 72, 144)}
+GAINS = {"gain-1": 1.0, "gain-relu": math.sqrt(2.0)}  # calculate_gain("relu") is documented sqrt(2)
+
+
+@pytest.mark.parametrize("gain_name", GAINS)
+@pytest.mark.parametrize("shape_name", XAVIER_SHAPES)
+def test_xavier_uniform_draws_uniformly_within_its_bound(device, shape_name, gain_name):
+    """nn.init.xavier_uniform_(w, gain) fills w in place from U(-a, a) with
+    a = gain * sqrt(6 / (fan_in + fan_out)): every value within a, and a Kolmogorov-Smirnov
+    test against U(-a, a) at ALPHA (fixed seed: deterministic)."""
+    shape, fan_in, fan_out = XAVIER_SHAPES[shape_name]
+    gain = GAINS[gain_name]
+    bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
+    torch.manual_seed(SEED)
+    weight = torch.empty(shape, device=device)
+    assert torch.nn.init.xavier_uniform_(weight, gain=gain) is weight
+    values = to_numpy(weight).ravel().astype(np.float64)
+    rtol, _ = tolerance(weight.dtype)
+    assert np.abs(values).max() <= bound * (1 + rtol), f"|w| up to {np.abs(values).max()}, a={bound}"
+    result = scipy.stats.kstest(values, scipy.stats.uniform(loc=-bound, scale=2 * bound).cdf)
+    assert result.pvalue >= ALPHA, f"not U(-{bound:.4f}, {bound:.4f}): KS p-value {result.pvalue:.2e}"
+
+
+FILLS = {
+    "zeros_": (lambda t: torch.nn.init.zeros_(t), 0.0),
+    "ones_": (lambda t: torch.nn.init.ones_(t), 1.0),
+    "constant_": (lambda t: torch.nn.init.constant_(t, 0.3), 0.3),
+}
+
+
+@pytest.mark.parametrize("fill", FILLS)
+@given(shape=shapes(), dtype=dtypes(FLOAT))
+def test_constant_inits_fill_exactly(device, fill, shape, dtype):
+    """nn.init.zeros_, ones_ and constant_(val) overwrite every element with the value (cast
+    to the dtype) whatever was there, NaN and inf included, and return the tensor itself."""
+    call, value = FILLS[fill]
+    t = torch.full(shape, float("nan"), dtype=dtype, device=device)
+    if t.numel():
+        t.view(-1)[::2] = float("inf")
+    assert call(t) is t
+    np.testing.assert_array_equal(to_numpy(t), np.full(shape, value, dtype=NUMPY_DTYPE[dtype]))

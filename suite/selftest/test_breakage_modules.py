@@ -1,0 +1,474 @@
+"""Deliberately broken torches for the nn.Module and freezing conformance tests (see breaking.py)."""
+
+import copy
+
+import pytest
+import torch
+
+from suite import environment
+from suite.conformance import test_freezing as freezing, test_modules as modules
+from suite.selftest.breaking import FAILED, Breakage, assert_caught, cases, on_cpu, wrap
+
+nn = torch.nn
+
+
+class Torchvision:
+    """Stands in for the `torchvision` fixture in the partials below: the real module, or
+    the fixture's skip when torchvision cannot be used here."""
+
+    def __getattr__(self, name):
+        if name.startswith("__"):  # copy, pickle and inspect probe for dunders
+            raise AttributeError(name)
+        reason = environment.torchvision_missing()
+        if reason:
+            pytest.skip(reason)
+        import torchvision
+
+        return getattr(torchvision, name)
+
+    def __str__(self):
+        return "torchvision"
+
+
+def with_torchvision(test, **params):
+    return on_cpu(test, torchvision=Torchvision(), **params)
+
+
+# --- the module tree ---
+
+
+def named_parameters_reversed(mp):
+    wrap(mp, nn.Module, "named_parameters",
+         lambda named: lambda self, *a, **k: reversed(list(named(self, *a, **k))))
+
+
+def named_parameters_without_prefix(mp):
+    def make(named):
+        return lambda self, *a, **k: ((n.rsplit(".", 1)[-1], p) for n, p in named(self, *a, **k))
+
+    wrap(mp, nn.Module, "named_parameters", make)
+
+
+def named_modules_omit_root(mp):
+    def make(named):
+        return lambda self, *a, **k: ((n, m) for n, m in named(self, *a, **k) if m is not self)
+
+    wrap(mp, nn.Module, "named_modules", make)
+
+
+def state_dict_omits_buffers(mp):
+    def save_parameters_only(self, destination, prefix, keep_vars):
+        for name, param in self._parameters.items():
+            if param is not None:
+                destination[prefix + name] = param if keep_vars else param.detach()
+
+    mp.setattr(nn.Module, "_save_to_state_dict", save_parameters_only)
+
+
+def call_chains_children(mp):
+    """__call__ runs the children in registration order (Keras-Sequential style) instead of
+    the user's forward."""
+
+    def make(call):
+        def broken(self, *args, **kwargs):
+            children = list(self.children())
+            if not children:
+                return call(self, *args, **kwargs)
+            x = args[0]
+            for child in children:
+                x = child(x)
+            return x
+
+        return broken
+
+    wrap(mp, nn.Module, "__call__", make)
+
+
+def sequential_getitem_copies(mp):
+    wrap(mp, nn.Sequential, "__getitem__", lambda get: lambda self, i: copy.deepcopy(get(self, i)))
+
+
+# --- parameter, buffer, tensor ---
+
+
+def to_skips(store):
+    """Module.to() (via _apply) leaves this store (_parameters or _buffers) unconverted."""
+
+    def patch(mp):
+        def make(apply):
+            def broken(self, fn, recurse=True):
+                saved = self.__dict__[store]
+                object.__setattr__(self, store, {})
+                try:
+                    return apply(self, fn, recurse)
+                finally:
+                    object.__setattr__(self, store, saved)
+
+            return broken
+
+        wrap(mp, nn.Module, "_apply", make)
+
+    return patch
+
+
+def tensor_attributes_become_buffers(mp):
+    def make(setattr_):
+        def broken(self, name, value):
+            is_plain_tensor = isinstance(value, torch.Tensor) and not isinstance(value, nn.Parameter)
+            if is_plain_tensor and "_buffers" in self.__dict__ and name not in self._buffers:
+                self.register_buffer(name, value)
+            else:
+                setattr_(self, name, value)
+
+        return broken
+
+    wrap(mp, nn.Module, "__setattr__", make)
+
+
+def non_persistent_buffers_saved(mp):
+    wrap(mp, nn.Module, "register_buffer",
+         lambda register: lambda self, name, tensor, persistent=True: register(self, name, tensor))
+
+
+def batchnorm_weight_init_uniform(mp):
+    """Old torch (< 1.2) initialised BatchNorm's weight from U(0, 1)."""
+
+    def make(reset):
+        def broken(self):
+            reset(self)
+            if self.affine:
+                nn.init.uniform_(self.weight)
+
+        return broken
+
+    wrap(mp, nn.modules.batchnorm._NormBase, "reset_parameters", make)
+
+
+# --- containers and surgery ---
+
+
+class PlainSequential(list):
+    def __init__(self, *modules):
+        super().__init__(modules)
+
+    def __call__(self, x):
+        for module in self:
+            x = module(x)
+        return x
+
+
+class PlainModuleList(list):
+    def __init__(self, modules=()):
+        super().__init__(modules)
+
+
+class PlainModuleDict(dict):
+    pass
+
+
+PLAIN = {"Sequential": PlainSequential, "ModuleList": PlainModuleList, "ModuleDict": PlainModuleDict}
+
+
+def container_is_plain(kind):
+    def patch(mp):
+        mp.setattr(nn, kind, PLAIN[kind])
+
+    return patch
+
+
+def lists_of_modules_registered(mp):
+    def make(setattr_):
+        def broken(self, name, value):
+            if isinstance(value, list) and value and all(isinstance(m, nn.Module) for m in value):
+                value = nn.ModuleList(value)
+            setattr_(self, name, value)
+
+        return broken
+
+    wrap(mp, nn.Module, "__setattr__", make)
+
+
+def sequential_setitem_dropped(mp):
+    mp.setattr(nn.Sequential, "__setitem__", lambda self, index, module: None)
+
+
+def sequential_insert_appends(mp):
+    mp.setattr(nn.Sequential, "insert", lambda self, index, module: self.append(module))
+
+
+def leaf_add_module_unregistered(mp):
+    """add_module on a module without children (a ReLU) keeps a plain attribute."""
+
+    def make(add_module):
+        def broken(self, name, module):
+            containers = (nn.Sequential, nn.ModuleList, nn.ModuleDict)
+            if not self._modules and not isinstance(self, containers):
+                object.__setattr__(self, name, module)
+            else:
+                add_module(self, name, module)
+
+        return broken
+
+    wrap(mp, nn.Module, "add_module", make)
+
+
+# --- modes ---
+
+
+def eval_not_propagating(mp):
+    def train(self, mode=True):
+        self.training = mode
+        return self
+
+    mp.setattr(nn.Module, "train", train)
+
+
+def dropout_not_scaling(mp):
+    def make(dropout):
+        def broken(input, p=0.5, training=True, inplace=False):
+            out = dropout(input, p, training, inplace)
+            return out * (1 - p) if training else out
+
+        return broken
+
+    wrap(mp, nn.functional, "dropout", make)
+
+
+def dropout_active_in_eval(mp):
+    def make(dropout):
+        return lambda input, p=0.5, training=True, inplace=False: dropout(input, p, True, inplace)
+
+    wrap(mp, nn.functional, "dropout", make)
+
+
+def dropout_p_is_keep_probability(mp):
+    """p taken as the probability to keep (TensorFlow 1's keep_prob)."""
+
+    def make(dropout):
+        return lambda input, p=0.5, training=True, inplace=False: dropout(
+            input, 1 - p, training, inplace
+        )
+
+    wrap(mp, nn.functional, "dropout", make)
+
+
+def batchnorm_batch_stats_in_eval(mp):
+    def make(batch_norm):
+        def broken(input, running_mean, running_var, weight=None, bias=None, training=False,
+                   momentum=0.1, eps=1e-5):
+            return batch_norm(input, running_mean, running_var, weight, bias, True, momentum, eps)
+
+        return broken
+
+    wrap(mp, nn.functional, "batch_norm", make)
+
+
+def batchnorm_keras_momentum(mp):
+    """Keras' convention: momentum is the weight of the old running value."""
+
+    def make(batch_norm):
+        def broken(input, running_mean, running_var, weight=None, bias=None, training=False,
+                   momentum=0.1, eps=1e-5):
+            momentum = 1 - momentum
+            return batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
+
+        return broken
+
+    wrap(mp, nn.functional, "batch_norm", make)
+
+
+def batchnorm_running_var_biased(mp):
+    def make(batch_norm):
+        def broken(input, running_mean, running_var, weight=None, bias=None, training=False,
+                   momentum=0.1, eps=1e-5):
+            old = None if running_var is None else running_var.clone()
+            out = batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
+            if training and old is not None:
+                batch_var = input.detach().var(dim=(0, 2, 3), unbiased=False)
+                with torch.no_grad():
+                    running_var.copy_((1 - momentum) * old + momentum * batch_var)
+            return out
+
+        return broken
+
+    wrap(mp, nn.functional, "batch_norm", make)
+
+
+def no_grad_ignored(mp):
+    mp.setattr(torch, "no_grad", torch.enable_grad)
+
+
+def inference_mode_is_no_grad(mp):
+    mp.setattr(torch, "inference_mode", torch.no_grad)
+
+
+# --- init ---
+
+
+def xavier_with(distribution, numerator):
+    def patch(mp):
+        def broken(tensor, gain=1.0, generator=None):
+            fan_in, fan_out = nn.init._calculate_fan_in_and_fan_out(tensor)
+            scale = gain * (numerator / (fan_in + fan_out)) ** 0.5
+            with torch.no_grad():
+                if distribution == "normal":
+                    return tensor.normal_(0, scale, generator=generator)
+                return tensor.uniform_(-scale, scale, generator=generator)
+
+        mp.setattr(nn.init, "xavier_uniform_", broken)
+
+    return patch
+
+
+def inits_fill_by_arithmetic(mp):
+    """zeros_ / ones_ / constant_ computed as t * 0 + value: NaN and inf survive."""
+
+    def fill(value):
+        def broken(tensor, *args):
+            with torch.no_grad():
+                return tensor.mul_(0).add_(args[0] if args else value)
+
+        return broken
+
+    mp.setattr(nn.init, "zeros_", fill(0.0))
+    mp.setattr(nn.init, "ones_", fill(1.0))
+    mp.setattr(nn.init, "constant_", fill(None))
+
+
+# --- freezing ---
+
+
+def requires_grad_is_a_no_op(mp):
+    mp.setattr(nn.Module, "requires_grad_", lambda self, requires_grad=True: self)
+
+
+def optimizers_step_none_grads(mp):
+    """A None .grad is taken as zero, so weight decay and momentum still move the parameter."""
+
+    def make(step):
+        def broken(self, *args, **kwargs):
+            for group in self.param_groups:
+                for p in group["params"]:
+                    if p.grad is None:
+                        p.grad = torch.zeros_like(p)
+            return step(self, *args, **kwargs)
+
+        return broken
+
+    for name in ("SGD", "Adam"):
+        wrap(mp, getattr(torch.optim, name), "step", make)
+
+
+def batchnorm_frozen_with_its_parameters(mp):
+    """A BatchNorm whose weight does not require grad stops updating its running stats."""
+
+    def make(forward):
+        def broken(self, input):
+            if self.training and self.weight is not None and not self.weight.requires_grad:
+                return nn.functional.batch_norm(input, None, None, self.weight, self.bias,
+                                                True, 0.0, self.eps)
+            return forward(self, input)
+
+        return broken
+
+    wrap(mp, nn.modules.batchnorm._BatchNorm, "forward", make)
+
+
+FREEZE_CASES = [(how, opt) for how in freezing.FREEZES for opt in freezing.OPTIMIZERS]
+
+BREAKAGES = [
+    Breakage("named_parameters-reversed", named_parameters_reversed,
+             [modules.test_named_parameters_recurse_in_registration_order]),
+    Breakage("named_parameters-without-prefix", named_parameters_without_prefix, [
+        modules.test_named_parameters_recurse_in_registration_order,
+        on_cpu(modules.test_conv_bn_conv_named_parameters),
+    ]),
+    Breakage("named_modules-omit-root", named_modules_omit_root,
+             [modules.test_named_modules_walk_the_tree_from_the_root]),
+    Breakage("state_dict-omits-buffers", state_dict_omits_buffers, [
+        modules.test_state_dict_holds_parameters_then_buffers_in_registration_order,
+        on_cpu(modules.test_parameter_buffer_tensor_table, kind="buffer"),
+    ]),
+    Breakage("call-chains-children", call_chains_children, [on_cpu(modules.test_call_runs_forward)]),
+    Breakage("Sequential-getitem-copies", sequential_getitem_copies,
+             [modules.test_submodule_access_patterns_reach_the_same_object]),
+    Breakage("to-skips-parameters", to_skips("_parameters"),
+             [on_cpu(modules.test_parameter_buffer_tensor_table, kind="parameter")]),
+    Breakage("to-skips-buffers", to_skips("_buffers"), [
+        on_cpu(modules.test_parameter_buffer_tensor_table, kind="buffer"),
+        on_cpu(modules.test_non_persistent_buffer_moves_but_is_not_saved),
+    ]),
+    Breakage("tensor-attributes-become-buffers", tensor_attributes_become_buffers,
+             [on_cpu(modules.test_parameter_buffer_tensor_table, kind="tensor")]),
+    Breakage("register_buffer-persistent-ignored", non_persistent_buffers_saved,
+             [on_cpu(modules.test_non_persistent_buffer_moves_but_is_not_saved)]),
+    Breakage("batchnorm-weight-init-uniform", batchnorm_weight_init_uniform,
+             [on_cpu(modules.test_conv_bn_conv_named_parameters)]),
+    *[
+        Breakage(f"{kind}-is-plain", container_is_plain(kind),
+                 [on_cpu(modules.test_containers_register_their_modules, kind=kind)])
+        for kind in PLAIN
+    ],
+    Breakage("lists-of-modules-registered", lists_of_modules_registered,
+             [on_cpu(modules.test_containers_register_their_modules, kind="list")]),
+    Breakage("Sequential-setitem-dropped", sequential_setitem_dropped,
+             [on_cpu(modules.test_replace_last_layer, replacement=r) for r in modules.REPLACEMENTS]),
+    Breakage("Sequential-insert-appends", sequential_insert_appends,
+             [on_cpu(modules.test_sequential_append_insert_add_module)]),
+    Breakage("leaf-add_module-unregistered", leaf_add_module_unregistered,
+             [on_cpu(modules.test_child_added_to_a_leaf_is_registered_but_not_run)]),
+    Breakage("eval-not-propagating", eval_not_propagating, [
+        modules.test_train_and_eval_reach_every_submodule,
+        with_torchvision(freezing.test_frozen_feature_extractor_with_new_head, mode="features-eval"),
+    ]),
+    Breakage("dropout-not-scaling", dropout_not_scaling,
+             [on_cpu(modules.test_dropout_is_identity_in_eval_and_scales_in_train)]),
+    Breakage("dropout-active-in-eval", dropout_active_in_eval,
+             [on_cpu(modules.test_dropout_is_identity_in_eval_and_scales_in_train)]),
+    Breakage("dropout-p-is-keep-probability", dropout_p_is_keep_probability, [
+        on_cpu(modules.test_dropout_is_identity_in_eval_and_scales_in_train),
+        *[on_cpu(modules.test_dropout_zeroes_each_element_with_probability_p, p=p) for p in (0.2, 0.7)],
+    ]),
+    # batch stats need two values per channel: the broken eval raises on a single one
+    Breakage("batchnorm-batch-stats-in-eval", batchnorm_batch_stats_in_eval, [
+        on_cpu(modules.test_batchnorm_eval_uses_running_stats),
+        with_torchvision(freezing.test_frozen_feature_extractor_with_new_head, mode="features-eval"),
+    ], caught_as=FAILED + (ValueError,)),
+    Breakage("batchnorm-keras-momentum", batchnorm_keras_momentum,
+             [on_cpu(modules.test_batchnorm_train_uses_batch_stats_and_updates_running_stats)]),
+    Breakage("batchnorm-running-var-biased", batchnorm_running_var_biased,
+             [on_cpu(modules.test_batchnorm_train_uses_batch_stats_and_updates_running_stats)]),
+    Breakage("no_grad-ignored", no_grad_ignored,
+             [on_cpu(modules.test_outputs_under_no_grad_do_not_require_grad, mode="no_grad")]),
+    Breakage("inference_mode-is-no_grad", inference_mode_is_no_grad,
+             [on_cpu(modules.test_outputs_under_no_grad_do_not_require_grad, mode="inference_mode")]),
+    Breakage("xavier-bound-sqrt-2", xavier_with("uniform", 2.0), [
+        on_cpu(modules.test_xavier_uniform_draws_uniformly_within_its_bound, shape_name=s, gain_name=g)
+        for s in modules.XAVIER_SHAPES for g in modules.GAINS
+    ]),
+    Breakage("xavier-normal", xavier_with("normal", 2.0), [
+        on_cpu(modules.test_xavier_uniform_draws_uniformly_within_its_bound, shape_name=s, gain_name=g)
+        for s in modules.XAVIER_SHAPES for g in modules.GAINS
+    ]),
+    Breakage("inits-fill-by-arithmetic", inits_fill_by_arithmetic,
+             [on_cpu(modules.test_constant_inits_fill_exactly, fill=f) for f in modules.FILLS]),
+    Breakage("requires_grad_-no-op", requires_grad_is_a_no_op, [
+        *[on_cpu(freezing.test_frozen_parameters_get_no_grad_and_stay_put, how="requires_grad_",
+                 optimizer_name=opt) for opt in freezing.OPTIMIZERS],
+        *[with_torchvision(freezing.test_frozen_feature_extractor_with_new_head, mode=m)
+          for m in freezing.FEATURE_MODES],
+    ]),
+    Breakage("optimizers-step-none-grads", optimizers_step_none_grads, [
+        *[on_cpu(freezing.test_frozen_parameters_get_no_grad_and_stay_put, how=how, optimizer_name=opt)
+          for how, opt in FREEZE_CASES],
+        with_torchvision(freezing.test_frozen_feature_extractor_with_new_head, mode="features-eval"),
+    ]),
+    Breakage("batchnorm-frozen-with-its-parameters", batchnorm_frozen_with_its_parameters, [
+        with_torchvision(freezing.test_frozen_feature_extractor_with_new_head, mode="features-train"),
+    ]),
+]
+
+
+@pytest.mark.parametrize("breakage, test", cases(BREAKAGES))
+def test_breakage_is_caught(breakage, test, monkeypatch):
+    assert_caught(breakage, test, monkeypatch)

@@ -1,0 +1,288 @@
+"""Deliberately broken torches for the one-hot, loss and optimizer conformance tests
+(see breaking.py)."""
+
+import pytest
+import torch
+
+from suite.conformance import test_losses_optim as losses, test_one_hot as one_hot
+from suite.selftest.breaking import FAILED, Breakage, assert_caught, cases, on_cpu, wrap
+
+F = torch.nn.functional
+
+
+# --- one-hot --------------------------------------------------------------------------
+
+def scatter_index_shifted(mp):
+    """An off-by-one: scatter_ writes one position past the index (a label n-1 then raises)."""
+    wrap(mp, torch.Tensor, "scatter_",
+         lambda scatter_: lambda self, dim, index, *a, **k: scatter_(self, dim, index + 1, *a, **k))
+
+
+def scatter_drops_out_of_range(mp):
+    """No bounds check: an out-of-range index is silently skipped."""
+    def make(scatter_):
+        def broken(self, dim, index, *a, **k):
+            if ((index < 0) | (index >= self.size(dim))).any():
+                return self
+            return scatter_(self, dim, index, *a, **k)
+
+        return broken
+
+    wrap(mp, torch.Tensor, "scatter_", make)
+
+
+def one_hot_class_dim_first(mp):
+    wrap(mp, F, "one_hot",
+         lambda one_hot: lambda t, num_classes=-1: one_hot(t, num_classes).movedim(-1, 0))
+
+
+def one_hot_infers_extra_class(mp):
+    def make(one_hot):
+        def broken(t, num_classes=-1):
+            if num_classes == -1 and t.numel():
+                num_classes = int(t.max()) + 2
+            return one_hot(t, num_classes)
+
+        return broken
+
+    wrap(mp, F, "one_hot", make)
+
+
+def one_hot_clamps_labels(mp):
+    def make(one_hot):
+        def broken(t, num_classes=-1):
+            high = num_classes - 1 if num_classes > 0 else None
+            return one_hot(t.clamp(0, high), num_classes)
+
+        return broken
+
+    wrap(mp, F, "one_hot", make)
+
+
+# --- softmax and losses ---------------------------------------------------------------
+
+def last_dim_always(name):
+    """softmax/log_softmax along the last dim whatever dim was asked for."""
+    def patch(mp):
+        wrap(mp, F, name, lambda f: lambda input, dim=None, *a, **k: f(input, -1, *a, **k))
+
+    return patch
+
+
+def cross_entropy_ignores_weight(mp):
+    wrap(mp, F, "cross_entropy",
+         lambda ce: lambda input, target, weight=None, *a, **k: ce(input, target, None, *a, **k))
+
+
+def mean_is_sum(name):
+    def patch(mp):
+        def make(loss):
+            def broken(input, target, *a, reduction="mean", **k):
+                reduction = "sum" if reduction == "mean" else reduction
+                return loss(input, target, *a, reduction=reduction, **k)
+
+            return broken
+
+        wrap(mp, F, name, make)
+
+    return patch
+
+
+def weighted_mean_over_batch_size(name):
+    """'mean' divides the weighted sum by N instead of by the sum of the targets' weights."""
+    def patch(mp):
+        def make(loss):
+            def broken(input, target, *a, reduction="mean", **k):
+                if reduction != "mean":
+                    return loss(input, target, *a, reduction=reduction, **k)
+                return loss(input, target, *a, reduction="sum", **k) / target.numel()
+
+            return broken
+
+        wrap(mp, F, name, make)
+
+    return patch
+
+
+# --- optimizers -----------------------------------------------------------------------
+
+def replace_sgd(mp, adjust):
+    """torch.optim.SGD whose constructor arguments pass through adjust(kwargs) first."""
+    original = torch.optim.SGD
+
+    class BrokenSGD(original):
+        def __init__(self, params, lr=1e-3, **kwargs):
+            kwargs["lr"] = lr
+            super().__init__(params, **adjust(kwargs))
+
+    mp.setattr(torch.optim, "SGD", BrokenSGD)
+
+
+def sgd_doubles_lr(mp):
+    replace_sgd(mp, lambda k: {**k, "lr": 2 * k["lr"]})
+
+
+def sgd_ignores_momentum(mp):
+    replace_sgd(mp, lambda k: {**k, "momentum": 0})
+
+
+def sgd_momentum_as_moving_average(mp):
+    """b_t = mu*b + (1-mu)*g, the EMA form of momentum, instead of PyTorch's mu*b + g."""
+    replace_sgd(mp, lambda k: {**k, "dampening": k.get("momentum", 0)})
+
+
+def sgd_ignores_weight_decay(mp):
+    replace_sgd(mp, lambda k: {**k, "weight_decay": 0})
+
+
+class SketchAdam(torch.optim.Optimizer):
+    """An Adam written from memory, with one of two classic slips switched on."""
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, *,
+                 bias_correction=True, decoupled_weight_decay=False):
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay))
+        self.bias_correction, self.decoupled = bias_correction, decoupled_weight_decay
+
+    @torch.no_grad()
+    def step(self):
+        for group in self.param_groups:
+            (beta1, beta2), lr, eps = group["betas"], group["lr"], group["eps"]
+            decay = group["weight_decay"]
+            for p in group["params"]:
+                state = self.state[p]
+                if not state:
+                    state.update(t=0, m=torch.zeros_like(p), v=torch.zeros_like(p))
+                state["t"] += 1
+                t, m, v = state["t"], state["m"], state["v"]
+                g = p.grad if self.decoupled else p.grad + decay * p
+                if self.decoupled:
+                    p.mul_(1 - lr * decay)
+                m.mul_(beta1).add_(g, alpha=1 - beta1)
+                v.mul_(beta2).addcmul_(g, g, value=1 - beta2)
+                m_hat, v_hat = m, v
+                if self.bias_correction:
+                    m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
+                p.sub_(lr * m_hat / (v_hat.sqrt() + eps))
+
+
+def adam_with(**slip):
+    def patch(mp):
+        mp.setattr(torch.optim, "Adam", lambda params, **k: SketchAdam(params, **k, **slip))
+
+    return patch
+
+
+# --- autograd and zero_grad -----------------------------------------------------------
+
+def leaves_of(tensor):
+    """The leaf tensors a backward from `tensor` accumulates into (AccumulateGrad nodes)."""
+    found, seen, stack = [], set(), [tensor.grad_fn]
+    while stack:
+        node = stack.pop()
+        if node is None or node in seen:
+            continue
+        seen.add(node)
+        if hasattr(node, "variable"):
+            found.append(node.variable)
+        stack.extend(child for child, _ in node.next_functions)
+    return found
+
+
+def backward_overwrites_grad(mp):
+    def make(backward):
+        def broken(self, *a, **k):
+            for leaf in leaves_of(self):
+                leaf.grad = None
+            return backward(self, *a, **k)
+
+        return broken
+
+    wrap(mp, torch.Tensor, "backward", make)
+
+
+def zero_grad_as(behaviour):
+    def patch(mp):
+        original = torch.optim.Optimizer.zero_grad
+
+        def broken(self, set_to_none=True):
+            if behaviour == "fills-zeros":
+                return original(self, set_to_none=False)
+            if behaviour == "always-none":
+                return original(self, set_to_none=True)
+            if behaviour == "replaces-grad":
+                for group in self.param_groups:
+                    for p in group["params"]:
+                        if p.grad is not None:
+                            p.grad = None if set_to_none else torch.zeros_like(p.grad)
+                return None
+            return None  # "noop"
+
+        mp.setattr(torch.optim.Optimizer, "zero_grad", broken)
+
+    return patch
+
+
+BREAKAGES = [
+    # writing one place to the right either misplaces the 1 or, for the last class, makes
+    # torch's own bounds check raise on a valid label
+    Breakage("scatter_-index-shifted", scatter_index_shifted, [
+        on_cpu(one_hot.test_tutorial_lambda_one_hot_matches_reference),
+        one_hot.test_tutorial_label_3_example,
+    ], caught_as=FAILED + (RuntimeError,)),
+    Breakage("scatter_-drops-out-of-range", scatter_drops_out_of_range,
+             [one_hot.test_tutorial_scatter_out_of_range_label_raises]),
+    Breakage("one_hot-class-dim-first", one_hot_class_dim_first,
+             [on_cpu(one_hot.test_batched_one_hot_matches_reference)]),
+    Breakage("one_hot-infers-extra-class", one_hot_infers_extra_class,
+             [on_cpu(one_hot.test_one_hot_infers_num_classes)]),
+    Breakage("one_hot-clamps-labels", one_hot_clamps_labels,
+             [one_hot.test_one_hot_out_of_range_label_raises]),
+    Breakage("softmax-on-last-dim", last_dim_always("softmax"),
+             [on_cpu(losses.test_softmax_sums_to_one_along_dim)]),
+    Breakage("log_softmax-on-last-dim", last_dim_always("log_softmax"),
+             [on_cpu(losses.test_log_softmax_matches_reference)]),
+    Breakage("cross_entropy-ignores-weight", cross_entropy_ignores_weight, [
+        on_cpu(losses.test_cross_entropy_matches_reference, reduction=r) for r in losses.REDUCTIONS
+    ] + [on_cpu(losses.test_cross_entropy_is_log_softmax_then_nll)]),
+    Breakage("cross_entropy-mean-is-sum", mean_is_sum("cross_entropy"), [
+        on_cpu(losses.test_cross_entropy_matches_reference, reduction="mean"),
+        on_cpu(losses.test_tutorial_training_loop_matches_numpy),
+    ]),
+    Breakage("cross_entropy-weighted-mean-over-N", weighted_mean_over_batch_size("cross_entropy"),
+             [on_cpu(losses.test_cross_entropy_matches_reference, reduction="mean")]),
+    Breakage("nll_loss-weighted-mean-over-N", weighted_mean_over_batch_size("nll_loss"),
+             [on_cpu(losses.test_cross_entropy_is_log_softmax_then_nll)]),
+    Breakage("sgd-doubles-lr", sgd_doubles_lr, [
+        on_cpu(losses.test_sgd_step_is_p_minus_lr_grad),
+        on_cpu(losses.test_sgd_momentum_and_weight_decay_follow_documented_update),
+        on_cpu(losses.test_tutorial_training_loop_matches_numpy),
+    ]),
+    Breakage("sgd-ignores-momentum", sgd_ignores_momentum,
+             [on_cpu(losses.test_sgd_momentum_and_weight_decay_follow_documented_update)]),
+    Breakage("sgd-momentum-as-moving-average", sgd_momentum_as_moving_average,
+             [on_cpu(losses.test_sgd_momentum_and_weight_decay_follow_documented_update)]),
+    Breakage("sgd-ignores-weight-decay", sgd_ignores_weight_decay,
+             [on_cpu(losses.test_sgd_momentum_and_weight_decay_follow_documented_update)]),
+    Breakage("adam-without-bias-correction", adam_with(bias_correction=False),
+             [on_cpu(losses.test_adam_follows_documented_algorithm)]),
+    Breakage("adam-decoupled-weight-decay", adam_with(decoupled_weight_decay=True),
+             [on_cpu(losses.test_adam_follows_documented_algorithm)]),
+    Breakage("backward-overwrites-grad", backward_overwrites_grad,
+             [on_cpu(losses.test_backward_accumulates_gradients)]),
+    Breakage("zero_grad-fills-zeros", zero_grad_as("fills-zeros"),
+             [on_cpu(losses.test_zero_grad_default_follows_release)]),
+    Breakage("zero_grad-is-noop", zero_grad_as("noop"), [
+        on_cpu(losses.test_zero_grad_default_follows_release),
+        on_cpu(losses.test_zero_grad_set_to_none_false_zeroes_in_place),
+        on_cpu(losses.test_tutorial_training_loop_matches_numpy),
+    ]),
+    Breakage("zero_grad-always-none", zero_grad_as("always-none"),
+             [on_cpu(losses.test_zero_grad_set_to_none_false_zeroes_in_place)]),
+    Breakage("zero_grad-replaces-grad", zero_grad_as("replaces-grad"),
+             [on_cpu(losses.test_zero_grad_set_to_none_false_zeroes_in_place)]),
+]
+
+
+@pytest.mark.parametrize("breakage, test", cases(BREAKAGES))
+def test_breakage_is_caught(breakage, test, monkeypatch):
+    assert_caught(breakage, test, monkeypatch)

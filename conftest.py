@@ -45,6 +45,14 @@ def pytest_configure(config):
 
     from suite import devices
 
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    if workers > 1:
+        # Each worker gets its share of the cores: torch's default (one thread per core) in
+        # every worker oversubscribes them, and tiny ops then cost milliseconds instead of µs.
+        import torch
+
+        torch.set_num_threads(max(1, (os.cpu_count() or 1) // workers))
+
     config.stash[EXCLUDED_DEVICES] = Counter()
     config.stash[DEVICES] = devices.selected_devices(config.getoption("device"))
 

@@ -60,7 +60,14 @@ def parameters_skip_biases(mp):
         p for name, p in self.named_parameters(recurse=recurse) if not name.endswith("bias")))
 
 
+def modules_skip_parameterless(mp):
+    wrap(mp, nn.Module, "modules", lambda modules: lambda self: (
+        m for m in modules(self) if list(m.parameters(recurse=False))))
+
+
 BREAKAGES = [
+    Breakage("modules-skip-parameterless", modules_skip_parameterless,
+             [claim("001-modules-hold-parameters")]),
     Breakage("conv-ignores-padding", conv_ignores_padding,
              [claim("002-conv-shape"), claim("002-functional-conv-shape"), claim("003-summary-shapes")]),
     Breakage("state_dict-drops-biases", state_dict_drops_biases, [claim("000-singleconv-state-dict")]),

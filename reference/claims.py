@@ -164,6 +164,11 @@ CLAIMS = [
     Claim("002-whole-model-load", "002", "model = torch.load('model.pth')",
           "gives back the saved VGG model", covered_by="test_serialization.py::test_whole_model_default_load_follows_release",
           tutorial_value="loads", note="from torch 2.6 this needs torch.load(path, weights_only=False)"),
+    Claim("002-dataloader-batch-shapes", "002", "train_features, train_labels = next(iter(train_dataloader))",
+          "Feature batch shape: torch.Size([64, 1, 28, 28]); Labels batch shape: torch.Size([64])",
+          expected={"features": [64, 1, 28, 28], "labels": [64]}, check="dataloader_batch_shapes",
+          args={"dataset_size": 100, "batch_size": 64},
+          note="checked on 100 stand-in 1x28x28 images (FashionMNIST itself is not downloaded)"),
     # --- seed 002: the MLP -----------------------------------------------------------------
     Claim("002-neuralnetwork-repr", "002", "print(model)", printed("neuralnetwork_seed002"),
           expected=True, check="prints_as", subject="NeuralNetwork",

@@ -156,6 +156,15 @@ def ones_like_of_data(claim):
     return {"values": t.tolist(), "dtype": str(t.dtype)}
 
 
+def dataloader_batch_shapes(claim):
+    from torch.utils.data import DataLoader, TensorDataset
+
+    size = claim.args["dataset_size"]
+    dataset = TensorDataset(torch.rand(size, 1, 28, 28), torch.randint(0, 10, (size,)))
+    features, labels = next(iter(DataLoader(dataset, batch_size=claim.args["batch_size"], shuffle=True)))
+    return {"features": list(features.shape), "labels": list(labels.shape)}
+
+
 def prediction_shape(claim):
     logits = build(claim)(torch.rand(claim.args["input"]))
     probabilities = nn.Softmax(dim=1)(logits)
@@ -268,7 +277,7 @@ def freeze_first_conv(claim):
 
 CHECKS = {check.__name__: check for check in [
     state_dict_shapes, parameter_shapes, parameter_values, prints_as, whole_model_load,
-    is_pretrained, raises, output_shape, yields_parameterless_modules, call_is_forward, ones_like_of_data, prediction_shape,
+    is_pretrained, raises, output_shape, yields_parameterless_modules, call_is_forward, ones_like_of_data, dataloader_batch_shapes, prediction_shape,
     pool_of_printed_image, normalize_mnist_image, layer_shapes, layer_parameters,
     parameter_totals, summary_sizes_mb, trainable_change_from_dropout, linear_model_output,
     alexnet_classifier_0, module_names, freeze_first_conv,

@@ -65,7 +65,15 @@ def modules_skip_parameterless(mp):
         m for m in modules(self) if list(m.parameters(recurse=False))))
 
 
+def collate_flattens_images(mp):
+    import torch.utils.data._utils.collate as collate
+
+    wrap(mp, collate, "default_collate", lambda default_collate: lambda batch: [
+        t.flatten(1) if t.dim() > 2 else t for t in default_collate(batch)])
+
+
 BREAKAGES = [
+    Breakage("collate-flattens-images", collate_flattens_images, [claim("002-dataloader-batch-shapes")]),
     Breakage("modules-skip-parameterless", modules_skip_parameterless,
              [claim("001-modules-hold-parameters")]),
     Breakage("conv-ignores-padding", conv_ignores_padding,

@@ -269,20 +269,24 @@ class Row:
     in_state_dict: bool  # 모델 저장시 값 저장
     moves_with_to: bool
     gets_grad: bool  # gradient 계산
+    updated_by_step: bool  # 값 업데이트
 
 
 TABLE = {
-    "parameter": Row(in_parameters=True, in_state_dict=True, moves_with_to=True, gets_grad=True),
-    "buffer": Row(in_parameters=False, in_state_dict=True, moves_with_to=True, gets_grad=False),
-    "tensor": Row(in_parameters=False, in_state_dict=False, moves_with_to=False, gets_grad=False),
+    "parameter": Row(in_parameters=True, in_state_dict=True, moves_with_to=True, gets_grad=True,
+                     updated_by_step=True),
+    "buffer": Row(in_parameters=False, in_state_dict=True, moves_with_to=True, gets_grad=False,
+                  updated_by_step=False),
+    "tensor": Row(in_parameters=False, in_state_dict=False, moves_with_to=False, gets_grad=False,
+                  updated_by_step=False),
 }
 
 
 @pytest.mark.parametrize("kind", TABLE)
 def test_parameter_buffer_tensor_table(device, kind):
-    """Seed 004's table: a Parameter is in parameters() and state_dict() and gets a gradient;
-    a buffer is saved but gets none; a plain tensor attribute is neither. Module.to() moves
-    parameters and buffers, not plain tensor attributes."""
+    """Seed 004's table: a Parameter is in parameters() and state_dict(), gets a gradient and
+    is updated by an optimizer step; a buffer is saved but gets neither; a plain tensor
+    attribute is none of these. Module.to() moves parameters and buffers, not plain tensors."""
     row = TABLE[kind]
     model = ParameterBufferTensor()
     attribute = getattr(model, kind)
@@ -295,12 +299,16 @@ def test_parameter_buffer_tensor_table(device, kind):
     assert (attribute.grad is not None) == row.gets_grad
     if row.gets_grad:
         assert_close_to(attribute.grad, np.array([49.0], dtype=np.float32))
+    torch.optim.SGD(model.parameters(), lr=0.1).step()
+    value = 7.0 - 0.1 * 49.0 if row.updated_by_step else 7.0  # p - lr * grad
+    assert_close_to(attribute.detach(), np.array([value], dtype=np.float32))
 
     model.to(device=device, dtype=torch.float64)
     moved = getattr(model, kind)
     is_moved = moved.dtype == torch.float64 and moved.device.type == torch.device(device).type
     assert is_moved == row.moves_with_to, f"after .to(): {moved.dtype} on {moved.device}"
-    assert_close_to(moved, np.array([7.0], dtype=np.float64 if is_moved else np.float32))
+    expected = np.array([value], dtype=np.float32)  # the float32 value, widened exactly if moved
+    assert_close_to(moved.detach(), expected.astype(np.float64) if is_moved else expected)
 
 
 def test_non_persistent_buffer_moves_but_is_not_saved(device):
@@ -323,30 +331,6 @@ def test_non_persistent_buffer_moves_but_is_not_saved(device):
         assert buffer.device.type == torch.device(device).type
     result = make().load_state_dict(state)  # strict: it must not miss "scratch"
     assert not result.missing_keys and not result.unexpected_keys
-
-
-CONV_BN_CONV = [  # seed 004, 모델 파헤치기: the printed names and sizes
-    ("conv1.weight", (3, 1, 1, 1)),
-    ("conv1.bias", (3,)),
-    ("bn1.weight", (3,)),
-    ("bn1.bias", (3,)),
-    ("conv2.weight", (5, 3, 1, 1)),
-]
-
-
-def test_conv_bn_conv_named_parameters(device):
-    """Seed 004 prints the Conv-BN-Conv parameters: names and sizes as CONV_BN_CONV, all
-    requires_grad=True, bn1.weight ones and bn1.bias zeros (BatchNorm's documented init),
-    27 parameters in all (the summary's 6 + 6 + 15) and output [-1, 5, 1, 1]."""
-    model = ConvBnConv().to(device)
-    named = list(model.named_parameters())
-    assert [(name, tuple(p.shape)) for name, p in named] == CONV_BN_CONV
-    assert all(p.requires_grad for _, p in named)
-    assert sum(math.prod(shape) for _, shape in CONV_BN_CONV) == 27
-    assert sum(p.numel() for p in model.parameters()) == 27
-    assert_close_to(model.bn1.weight, np.ones(3, dtype=np.float32))
-    assert_close_to(model.bn1.bias, np.zeros(3, dtype=np.float32))
-    assert tuple(model(torch.randn(2, 1, 1, 1, device=device)).shape) == (2, 5, 1, 1)
 
 
 # --- containers and model surgery ---

@@ -1,11 +1,13 @@
 """Deliberately broken torches for the nn.Module and freezing conformance tests (see breaking.py)."""
 
 import copy
+from functools import partial
 
 import pytest
 import torch
 
 from suite import environment
+from suite.conformance import test_claims as claims
 from suite.conformance import test_freezing as freezing, test_modules as modules
 from suite.selftest.breaking import FAILED, Breakage, assert_caught, cases, on_cpu, wrap
 
@@ -379,10 +381,8 @@ FREEZE_CASES = [(how, opt) for how in freezing.FREEZES for opt in freezing.OPTIM
 BREAKAGES = [
     Breakage("named_parameters-reversed", named_parameters_reversed,
              [modules.test_named_parameters_recurse_in_registration_order]),
-    Breakage("named_parameters-without-prefix", named_parameters_without_prefix, [
-        modules.test_named_parameters_recurse_in_registration_order,
-        on_cpu(modules.test_conv_bn_conv_named_parameters),
-    ]),
+    Breakage("named_parameters-without-prefix", named_parameters_without_prefix,
+             [modules.test_named_parameters_recurse_in_registration_order]),
     Breakage("named_modules-omit-root", named_modules_omit_root,
              [modules.test_named_modules_walk_the_tree_from_the_root]),
     Breakage("state_dict-omits-buffers", state_dict_omits_buffers, [
@@ -403,7 +403,7 @@ BREAKAGES = [
     Breakage("register_buffer-persistent-ignored", non_persistent_buffers_saved,
              [on_cpu(modules.test_non_persistent_buffer_moves_but_is_not_saved)]),
     Breakage("batchnorm-weight-init-uniform", batchnorm_weight_init_uniform,
-             [on_cpu(modules.test_conv_bn_conv_named_parameters)]),
+             [partial(claims.test_claim, claim_id="004-batchnorm-init")]),
     *[
         Breakage(f"{kind}-is-plain", container_is_plain(kind),
                  [on_cpu(modules.test_containers_register_their_modules, kind=kind)])

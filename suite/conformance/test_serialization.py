@@ -166,9 +166,9 @@ def assert_holds(state, values, what):
             f"{what}: {key} has dtype {tensor.dtype}, saved as {TORCH_DTYPE[array.dtype]}"
         )
         assert tuple(tensor.shape) == array.shape, f"{what}: {key} has shape {tuple(tensor.shape)}"
-        assert to_numpy(tensor).tobytes() == array.tobytes(), (
-            f"{what}: {key} is not bit-identical to the saved values"
-        )
+        # a bool, not `bytes == bytes`: pytest would diff megabytes of bytes for the report
+        identical = to_numpy(tensor).tobytes() == array.tobytes()
+        assert identical, f"{what}: {key} is not bit-identical to the saved values"
 
 
 def assert_same_outputs(model, restored, x):

@@ -3,16 +3,12 @@
 Documented (torchvision's model docs): parameter counts, a [N, 1000] output for ImageNet
 classifiers, MobileNetV2's classifier Dropout(p=0.2) -> Linear(1280, 1000), and heads that
 can be replaced. Nothing is downloaded: asking for pretrained weights offline fails with
-the network guard's error, and torch.hub's cache lives in the run's temporary TORCH_HOME.
+the network guard's error.
 Shape and count checks build the models on the meta device (no memory, no compute).
 """
 
-import os
-
 import pytest
 import torch
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from torch import nn
 
 from suite import guards
@@ -53,15 +49,6 @@ def test_output_is_batch_by_1000_classes(torchvision, name):
         assert model(torch.empty(batch, 3, 224, 224, device="meta")).shape == (batch, 1000)
 
 
-@pytest.mark.parametrize("name", ["mobilenet_v2", "resnet18"])
-def test_real_forward_on_a_small_image(torchvision, name):
-    """With real (random) weights a small image gives 1000 finite logits, in eval mode too."""
-    model = getattr(torchvision.models, name)(weights=None).eval()
-    with torch.no_grad():
-        logits = model(torch.rand(1, 3, 64, 64))
-    assert logits.shape == (1, 1000) and torch.isfinite(logits).all()
-
-
 def test_mobilenet_v2_structure(torchvision):
     """Seed 000 prints: features[0] is Conv2d(3, 32, 3, stride 2, padding 1, no bias) + BN +
     ReLU6, 19 feature blocks ending in Conv2d(320, 1280, 1), classifier Dropout(0.2), Linear(1280, 1000)."""
@@ -78,12 +65,11 @@ def test_mobilenet_v2_structure(torchvision):
     assert (linear.in_features, linear.out_features) == (1280, 1000)
 
 
-@given(classes=st.integers(1, 20), batch=st.integers(1, 3))
-@settings(max_examples=10)  # a structural check: each example builds AlexNet (on meta) again
-def test_alexnet_head_replacement(torchvision, classes, batch):
+@pytest.mark.parametrize("classes", [1, 10])
+def test_alexnet_head_replacement(torchvision, classes):
     """Seed 004: classifier[6] = nn.Identity() leaves 4096 features; = nn.Linear(4096, k) gives k
     classes; the parameter count follows in*out + out."""
-    model = meta_model(torchvision, "alexnet")
+    model, batch = meta_model(torchvision, "alexnet"), 2
     x = torch.empty(batch, 3, 224, 224, device="meta")
     base = DOCUMENTED_PARAMETERS["alexnet"] - linear_parameters(4096, 1000)
     model.classifier[6] = nn.Identity()
@@ -114,8 +100,3 @@ def test_pretrained_weights_offline_fail_clearly(torchvision):
     with pytest.raises(guards.NetworkAccessAttempted, match="offline"):
         torchvision.models.alexnet(weights="DEFAULT")
 
-
-def test_hub_cache_is_the_runs_temporary_torch_home():
-    """torch.hub (where pretrained weights would be cached) points into the temporary TORCH_HOME."""
-    assert torch.hub.get_dir() == os.path.join(os.environ["TORCH_HOME"], "hub")
-    assert "suite-torch-home-" in os.environ["TORCH_HOME"]

@@ -1,5 +1,6 @@
 """Self-tests for the harness helpers: tolerances, version gates, profiles, guards, reporting."""
 
+import os
 import socket
 from collections import Counter
 from types import SimpleNamespace
@@ -178,3 +179,9 @@ def test_torchvision_missing_gives_the_skip_reason(monkeypatch):
 
 def test_torchvision_fixture_gives_the_module_where_installed(torchvision):
     assert torchvision.__version__.split("+")[0] == environment.package_version("torchvision").split("+")[0]
+
+
+def test_hub_cache_is_the_runs_temporary_torch_home():
+    """torch.hub (where pretrained weights would be cached) points into the temporary TORCH_HOME."""
+    assert torch.hub.get_dir() == os.path.join(os.environ["TORCH_HOME"], "hub")
+    assert "suite-torch-home-" in os.environ["TORCH_HOME"]

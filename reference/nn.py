@@ -220,18 +220,24 @@ def relu(x):
     return np.maximum(np.asarray(x, dtype=np.float64), 0.0)
 
 
+def _shift_by_max(x, axis):
+    """x minus its max along axis (an empty axis has nothing to shift)."""
+    x = np.asarray(x, dtype=np.float64)
+    return x if x.shape[axis] == 0 else x - x.max(axis=axis, keepdims=True)
+
+
 def softmax(x, axis):
     """exp(x) / sum(exp(x)) along axis; the max is subtracted first to avoid overflow."""
-    shifted = np.asarray(x, dtype=np.float64)
-    shifted = shifted - shifted.max(axis=axis, keepdims=True)
+    shifted = _shift_by_max(x, axis)
     exps = np.exp(shifted)
     return exps / exps.sum(axis=axis, keepdims=True)
 
 
 def log_softmax(x, axis):
     """x - log(sum(exp(x))) along axis, computed as (x - max) - log(sum(exp(x - max)))."""
-    shifted = np.asarray(x, dtype=np.float64)
-    shifted = shifted - shifted.max(axis=axis, keepdims=True)
+    shifted = _shift_by_max(x, axis)
+    if shifted.shape[axis] == 0:
+        return shifted
     return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
 

@@ -380,3 +380,8 @@ def test_one_hot():
 def test_one_hot_rejects_out_of_range_labels(labels):
     with pytest.raises(ValueError):
         ref.one_hot(np.array(labels), 3)
+
+
+def test_softmax_of_an_empty_axis_is_empty():
+    assert ref.softmax(np.zeros((2, 0)), axis=1).shape == (2, 0)
+    assert ref.log_softmax(np.zeros((0, 3)), axis=0).shape == (0, 3)

@@ -126,3 +126,12 @@ class ConvBnConv(nn.Module):
     def forward(self, x):
         x = F.relu(self.bn1(self.conv1(x)))
         return F.relu(self.conv2(x))
+
+
+def meta_torchvision_model(name, **kwargs):
+    """A torchvision model with random weights on the meta device: its structure, shapes and
+    parameter counts without memory or compute."""
+    import torchvision
+
+    with torch.device("meta"):
+        return getattr(torchvision.models, name)(weights=None, **kwargs)

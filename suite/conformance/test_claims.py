@@ -19,14 +19,6 @@ from suite import environment, models, versions
 from suite.tolerances import assert_close_to
 
 
-def torchvision_model(name, **kwargs):
-    """A torchvision model with random weights, on the meta device where only structure matters."""
-    import torchvision
-
-    with torch.device("meta"):
-        return getattr(torchvision.models, name)(weights=None, **kwargs)
-
-
 class NeuralNetworkAsWritten(models.NeuralNetwork):
     """Seed 002's first listing, whose forward calls self.leaner_relu_stack."""
 
@@ -58,9 +50,9 @@ SUBJECTS = {
     "Linear(in_feature=...)": lambda: nn.Linear(in_feature=28 * 28, out_feature=20),
     "Conv2d(out_channel=...)": lambda: nn.Conv2d(in_channels=1, out_channel=6, kernel_size=(3, 3),
                                                  stride=1, padding=1),
-    "alexnet": lambda: torchvision_model("alexnet"),
-    "vgg16": lambda: torchvision_model("vgg16"),
-    "mobilenet_v2": lambda: torchvision_model("mobilenet_v2"),
+    "alexnet": lambda: models.meta_torchvision_model("alexnet"),
+    "vgg16": lambda: models.meta_torchvision_model("vgg16"),
+    "mobilenet_v2": lambda: models.meta_torchvision_model("mobilenet_v2"),
 }
 
 

@@ -20,7 +20,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from reference import nn as ref
-from suite.strategies import NUMPY_DTYPE, shapes
+from suite.strategies import NUMPY_DTYPE, TORCH_DTYPE, shapes
 from suite.tolerances import assert_close_to, to_numpy, tolerance
 from suite.versions import ZERO_GRAD_SETS_NONE
 
@@ -54,13 +54,20 @@ def classification_batches(draw):
     return logits, target, weight
 
 
-@given(data=st.data())
-def test_softmax_sums_to_one_along_dim(device, data):
+@st.composite
+def logits_and_dim(draw):
+    """(bounded logits of a float dtype and any shape, a valid dim, possibly negative)."""
+    dtype = draw(st.sampled_from(DTYPES), label="dtype")
+    shape = draw(shapes(min_dims=1), label="shape")
+    dim = draw(st.integers(-len(shape), len(shape) - 1), label="dim")
+    return draw(bounded_arrays(dtype, shape, -LOGIT_BOUND, LOGIT_BOUND), label="x"), dim
+
+
+@given(case=logits_and_dim())
+def test_softmax_sums_to_one_along_dim(device, case):
     """nn.Softmax(dim) equals exp(x)/sum(exp(x)) along dim, and each slice along dim sums to 1."""
-    dtype = data.draw(st.sampled_from(DTYPES), label="dtype")
-    shape = data.draw(shapes(min_dims=1), label="shape")
-    dim = data.draw(st.integers(-len(shape), len(shape) - 1), label="dim")
-    x = data.draw(bounded_arrays(dtype, shape, -LOGIT_BOUND, LOGIT_BOUND), label="x")
+    x, dim = case
+    dtype, shape = TORCH_DTYPE[x.dtype], x.shape
     probabilities = torch.nn.Softmax(dim=dim)(as_tensor(x, device))
     assert_close_to(probabilities, ref.softmax(x, axis=dim), dtype=dtype)
     values = to_numpy(probabilities)
@@ -71,15 +78,12 @@ def test_softmax_sums_to_one_along_dim(device, data):
         np.testing.assert_allclose(sums, 1.0, rtol=rtol, atol=atol, err_msg=f"sums along dim {dim}")
 
 
-@given(data=st.data())
-def test_log_softmax_matches_reference(device, data):
+@given(case=logits_and_dim())
+def test_log_softmax_matches_reference(device, case):
     """nn.LogSoftmax(dim) equals x - log(sum(exp(x))) along dim."""
-    dtype = data.draw(st.sampled_from(DTYPES), label="dtype")
-    shape = data.draw(shapes(min_dims=1), label="shape")
-    dim = data.draw(st.integers(-len(shape), len(shape) - 1), label="dim")
-    x = data.draw(bounded_arrays(dtype, shape, -LOGIT_BOUND, LOGIT_BOUND), label="x")
+    x, dim = case
     result = torch.nn.LogSoftmax(dim=dim)(as_tensor(x, device))
-    assert_close_to(result, ref.log_softmax(x, axis=dim), dtype=dtype)
+    assert_close_to(result, ref.log_softmax(x, axis=dim), dtype=TORCH_DTYPE[x.dtype])
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)

@@ -29,6 +29,7 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
+from reference import claims as catalog
 from suite import models
 from suite.strategies import NUMPY_DTYPE, TORCH_DTYPE
 from suite.tolerances import to_numpy
@@ -108,9 +109,7 @@ TUTORIAL_MODELS = {
     "SingleConvModel": TutorialModel(
         (1, 1, 3), (1, 1, 3, 3),  # seed 000: in_channels=out_channels=1, kernel 3, a 3x3 image
         printed_state=(("conv.weight", (1, 1, 3, 3)), ("conv.bias", (1,))),
-        printed_repr=(
-            "SingleConvModel(\n  (conv): Conv2d(1, 1, kernel_size=(3, 3), stride=(1, 1))\n)"
-        ),
+        printed_repr=catalog.printed("singleconv_seed000").strip(),
     ),
     "MyModel": TutorialModel((), (1, 1, 9, 9)),  # two 5x5 convolutions need 9x9
     "NeuralNetwork": TutorialModel((), (1, 28, 28)),  # seed 002: X = torch.rand(1, 28, 28)

@@ -12,6 +12,7 @@ import torch
 from torch import nn
 
 from suite import guards
+from suite.models import meta_torchvision_model
 
 # torchvision's documentation, "num_params" of each model's weights.
 DOCUMENTED_PARAMETERS = {
@@ -20,11 +21,6 @@ DOCUMENTED_PARAMETERS = {
     "mobilenet_v2": 3_504_872,
     "resnet18": 11_689_512,
 }
-
-
-def meta_model(torchvision, name, **kwargs):
-    with torch.device("meta"):
-        return getattr(torchvision.models, name)(weights=None, **kwargs)
 
 
 def parameter_count(model):
@@ -38,13 +34,13 @@ def linear_parameters(in_features, out_features):
 @pytest.mark.parametrize("name", DOCUMENTED_PARAMETERS)
 def test_parameter_count_is_documented(torchvision, name):
     """The parameter count torchvision documents for each model."""
-    assert parameter_count(meta_model(torchvision, name)) == DOCUMENTED_PARAMETERS[name]
+    assert parameter_count(meta_torchvision_model(name)) == DOCUMENTED_PARAMETERS[name]
 
 
 @pytest.mark.parametrize("name", DOCUMENTED_PARAMETERS)
 def test_output_is_batch_by_1000_classes(torchvision, name):
     """An ImageNet classifier maps [N, 3, 224, 224] to [N, 1000]."""
-    model = meta_model(torchvision, name)
+    model = meta_torchvision_model(name)
     for batch in (1, 3):
         assert model(torch.empty(batch, 3, 224, 224, device="meta")).shape == (batch, 1000)
 
@@ -52,7 +48,7 @@ def test_output_is_batch_by_1000_classes(torchvision, name):
 def test_mobilenet_v2_structure(torchvision):
     """Seed 000 prints: features[0] is Conv2d(3, 32, 3, stride 2, padding 1, no bias) + BN +
     ReLU6, 19 feature blocks ending in Conv2d(320, 1280, 1), classifier Dropout(0.2), Linear(1280, 1000)."""
-    model = meta_model(torchvision, "mobilenet_v2")
+    model = meta_torchvision_model("mobilenet_v2")
     first = model.features[0][0]
     assert (first.in_channels, first.out_channels, first.kernel_size, first.stride, first.padding) == (
         3, 32, (3, 3), (2, 2), (1, 1))
@@ -69,7 +65,7 @@ def test_mobilenet_v2_structure(torchvision):
 def test_alexnet_head_replacement(torchvision, classes):
     """Seed 004: classifier[6] = nn.Identity() leaves 4096 features; = nn.Linear(4096, k) gives k
     classes; the parameter count follows in*out + out."""
-    model, batch = meta_model(torchvision, "alexnet"), 2
+    model, batch = meta_torchvision_model("alexnet"), 2
     x = torch.empty(batch, 3, 224, 224, device="meta")
     base = DOCUMENTED_PARAMETERS["alexnet"] - linear_parameters(4096, 1000)
     model.classifier[6] = nn.Identity()
@@ -83,7 +79,7 @@ def test_alexnet_head_replacement(torchvision, classes):
 @pytest.mark.parametrize("name, head", [("mobilenet_v2", "classifier.1"), ("resnet18", "fc")])
 def test_new_head_sets_the_number_of_classes(torchvision, name, head):
     """Replacing the last Linear changes the output width and nothing else."""
-    model = meta_model(torchvision, name)
+    model = meta_torchvision_model(name)
     old = model.get_submodule(head)
     parent, _, attribute = head.rpartition(".")
     with torch.device("meta"):

@@ -16,7 +16,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from suite.strategies import (
-    ALL, BOOL, COMPLEX, FLOAT, INTEGER, NUMERIC, NUMPY_DTYPE, arrays, arrays_of, broadcastable_pairs,
+    ALL, BOOL, COMPLEX, FLOAT, INTEGER, NUMERIC, arrays, arrays_of, broadcastable_pairs,
     dtypes, matmul_shapes, shapes,
 )
 from suite.tolerances import assert_close_to

@@ -81,10 +81,6 @@ def parameter_values(claim):
     return {name: parameters[name].tolist() for name in claim.expected}
 
 
-def printout_lines(text):
-    return [line.rstrip() for line in text.splitlines() if line.strip() and line.strip() != "..."]
-
-
 def as_printed_by_this_torch(line):
     if versions.BATCHNORM_REPR_BIAS.applies():
         return line.replace("affine=True, track_running_stats", "affine=True, bias=True, track_running_stats")

@@ -8,7 +8,6 @@ Oracle: reference/nn.py (numpy loops following those formulas). Inputs are small
 so the oracle's float64 sums are exact and the tolerance table covers the final rounding.
 """
 
-import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F

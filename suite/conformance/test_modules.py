@@ -25,7 +25,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from reference import nn as ref
-from suite.models import ConvBnConv, MyLinearModel, MyModel, NeuralNetwork, ParameterBufferTensor
+from suite.models import MyLinearModel, MyModel, NeuralNetwork, ParameterBufferTensor
 from suite.strategies import FLOAT, NUMPY_DTYPE, arrays, dtypes, shapes
 from suite.tolerances import assert_close_to, to_numpy, tolerance
 

@@ -170,6 +170,65 @@ CLAIMS = [
           expected={"features": [64, 1, 28, 28], "labels": [64]}, check="dataloader_batch_shapes",
           args={"dataset_size": 100, "batch_size": 64},
           note="checked on 100 stand-in 1x28x28 images (FashionMNIST itself is not downloaded)"),
+    # --- seed 002: datasets, transforms, DataLoader (data written by the suite, see reference/idx.py)
+    Claim("002-fashionmnist-batch-shapes", "002", "train_features, train_labels = next(iter(train_dataloader))",
+          "Feature batch shape: torch.Size([64, 1, 28, 28]); Labels batch shape: torch.Size([64])",
+          expected={"features": [64, 1, 28, 28], "labels": [64]}, check="fashionmnist_shapes",
+          args={"train_size": 100, "batch_size": 64}, needs_torchvision=True,
+          note="torchvision's FashionMNIST(transform=ToTensor()) on 100 random images written as "
+               "the IDX files it reads (download=False)"),
+    Claim("002-fashionmnist-image-shape", "002", "img, label = training_data[sample_idx]",
+          "# img shape = (1, 28, 28); img.squeeze().shape = (28, 28); labels_map[label]",
+          expected={"img": [1, 28, 28], "squeezed": [28, 28], "label_type": "int"},
+          check="fashionmnist_shapes", args={"train_size": 100, "batch_size": 64},
+          needs_torchvision=True),
+    Claim("002-fashionmnist-classes", "002", "labels_map = {0: \"T-Shirt\", ... 9: \"Ankle Boot\"}",
+          "0 T-Shirt, 1 Trouser, 2 Pullover, 3 Dress, 4 Coat, 5 Sandal, 6 Shirt, 7 Sneaker, 8 Bag, "
+          "9 Ankle Boot",
+          expected=["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
+                    "Sneaker", "Bag", "Ankle boot"],
+          check="dataset_classes", args={"dataset": "FashionMNIST"}, needs_torchvision=True,
+          tutorial_value=["T-Shirt", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
+                          "Sneaker", "Bag", "Ankle Boot"],
+          note="the same classes in the same order (label i is labels_map[i]); FashionMNIST.classes "
+               "and Zalando's documentation spell them 'T-shirt/top' and 'Ankle boot'. As written, "
+               "the listing is a SyntaxError: no comma after 8: \"Bag\""),
+    Claim("002-train-loop-progress", "002", "train_loop: if batch % 100 == 0: print(... current ...)",
+          "size 60000; loss lines at [0/60000], [6400/60000], ... [57600/60000] each epoch",
+          expected={"size": 60000, "batches": 938, "iterated": 938,
+                    "printed": [0, 6400, 12800, 19200, 25600, 32000, 38400, 44800, 51200, 57600]},
+          check="dataloader_progress", args={"dataset_size": 60000, "batch_size": 64, "every": 100},
+          note="DataLoader(train_data, batch_size=64): ceil(60000 / 64) = 938 batches, the last of "
+               "60000 - 937 * 64 = 32; current = batch * len(X) for batches 0, 100, ..., 900"),
+    Claim("002-totensor-scales", "002", "transform=ToTensor() ... [0, 255]에서 [0.0, 1.0]으로 정규화",
+          "ToTensor turns FashionMNIST's PIL images into tensors scaled from [0, 255] to [0.0, 1.0]",
+          covered_by="test_transforms.py::test_totensor_scales_8bit_pil_images"),
+    Claim("002-totensor-any-ndarray", "002", "ToTensor 는 PIL Image나 NumPy ndarray를 FloatTensor로 변환하고 ...",
+          "ToTensor converts a PIL Image or NumPy ndarray to a FloatTensor scaled to [0., 1.]",
+          covered_by="test_transforms.py::test_totensor_keeps_other_arrays_unscaled",
+          tutorial_value="any ndarray -> FloatTensor in [0, 1]",
+          note="only uint8 arrays (and 8-bit PIL images) are converted to float and scaled; other "
+               "arrays keep their dtype and values, as ToTensor's documentation says ('In the other "
+               "cases, tensors are returned without scaling')"),
+    Claim("002-target-transform-lambda", "002", "target_transform = Lambda(lambda y: torch.zeros(10, ...).scatter_(...))",
+          "FashionMNIST labels become one-hot float targets",
+          covered_by="test_datasets.py::test_tutorial_fashionmnist_pipeline"),
+    Claim("002-custom-image-dataset", "002", "class CustomImageDataset(Dataset) ... read_image(img_path)",
+          "__len__ is the number of CSV rows; __getitem__ gives the image read with read_image and "
+          "its label (or {\"image\": image, \"label\": label}); DataLoader batches them",
+          covered_by="test_datasets.py::test_custom_image_dataset_with_dataloader",
+          note="checked with the first listing's pd.read_csv(annotations_file, names=[...]); the "
+               "second listing's pd.read_csv(annotations_file) takes the first row of a header-less "
+               "labels.csv like the seed's as column names and loses that sample (pandas, not torch)"),
+    Claim("002-getitem-dict", "002", "sample = {\"image\" : image, \"label\" : label}; return sample",
+          "the dict sample is batched by the DataLoader",
+          covered_by="test_dataloader.py::test_tutorial_sample_forms_collate_to_image_and_label_batches"),
+    Claim("002-shuffle-every-epoch", "002", "shuffle = True로 지정했으므로, 모든 배치를 순회한 뒤 데이터가 섞인다",
+          "with shuffle=True the data is reshuffled after every pass over all batches",
+          covered_by="test_dataloader.py::test_shuffle_reshuffles_every_epoch"),
+    Claim("002-num-workers", "002", "num_workers = 0 # 데이터를 로드할 때 사용하는 서브프로세스의 수",
+          "num_workers is the number of subprocesses that load the data",
+          covered_by="test_dataloader.py::test_workers_yield_the_same_batches"),
     # --- seed 002: the MLP -----------------------------------------------------------------
     Claim("002-neuralnetwork-repr", "002", "print(model)", printed("neuralnetwork_seed002"),
           expected=True, check="prints_as", subject="NeuralNetwork",

@@ -51,3 +51,8 @@ LOAD_WEIGHTS_ONLY_DEFAULT = Change("2.6", "torch.load defaults to weights_only=T
 # pytorch/pytorch#176573 (March 2026) gave the norm layers a `bias` argument; 2.13.0 is the
 # earliest release seen with it here (2.9.1 and older print the tutorials' format).
 BATCHNORM_REPR_BIAS = Change("2.13", "BatchNorm's printout shows bias=True after affine=True")
+# numpy 2 made numpy.bool a type of its own; torch.tensor/as_tensor of a sequence of them
+# raised "TypeError: 'numpy.bool' object cannot be interpreted as an integer" (seen on 2.5.1
+# with numpy 2.4; pytorch/pytorch#157973, July 2025). 2.9.1 is the earliest release seen
+# accepting them here (2.6-2.8 were not checked).
+NUMPY_BOOL_SCALARS = Change("2.9", "torch.tensor and default_collate accept numpy 2's numpy.bool scalars")

@@ -5,6 +5,7 @@ tutorial is wrong, `expected` is what really holds and the catalog keeps the tut
 value beside it. A claim that a conformance test already checks names that test.
 """
 
+import tempfile
 from math import prod
 
 import numpy as np
@@ -14,6 +15,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from reference import claims as catalog
+from reference import idx
 from reference import nn as oracle
 from suite import environment, models, versions
 from suite.tolerances import assert_close_to
@@ -151,6 +153,55 @@ def dataloader_batch_shapes(claim):
     return {"features": list(features.shape), "labels": list(labels.shape)}
 
 
+def written_mnist_like(root, name, train_size):
+    """Random images and labels written as the raw IDX files torchvision's loader reads."""
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, size=(train_size, 28, 28), dtype=np.uint8)
+    labels = rng.integers(0, 10, size=train_size, dtype=np.uint8)
+    idx.write_mnist_raw(root, name, images, labels, images[:1], labels[:1])
+
+
+def fashionmnist_shapes(claim):
+    """The seed's FashionMNIST(transform=ToTensor()): one sample, and the first batch of
+    DataLoader(batch_size=64, shuffle=True); the values the claim names."""
+    import torchvision
+    from torch.utils.data import DataLoader
+
+    with tempfile.TemporaryDirectory() as root:
+        written_mnist_like(root, "FashionMNIST", claim.args["train_size"])
+        training_data = torchvision.datasets.FashionMNIST(
+            root, train=True, download=False, transform=torchvision.transforms.ToTensor())
+        sample_idx = torch.randint(len(training_data), size=(1,)).item()
+        img, label = training_data[sample_idx]
+        loader = DataLoader(training_data, batch_size=claim.args["batch_size"], shuffle=True)
+        features, labels = next(iter(loader))
+    measured = {"img": list(img.shape), "squeezed": list(img.squeeze().shape),
+                "label_type": type(label).__name__, "features": list(features.shape),
+                "labels": list(labels.shape)}
+    return {key: measured[key] for key in claim.expected}
+
+
+def dataset_classes(claim):
+    import torchvision
+
+    with tempfile.TemporaryDirectory() as root:
+        written_mnist_like(root, claim.args["dataset"], 1)
+        return getattr(torchvision.datasets, claim.args["dataset"])(root, download=False).classes
+
+
+def dataloader_progress(claim):
+    """len(dataloader.dataset), len(dataloader), and train_loop's printed `current`
+    (batch * len(X) every `every` batches), read from the batch sampler: indices only."""
+    from torch.utils.data import DataLoader
+
+    loader = DataLoader(range(claim.args["dataset_size"]), batch_size=claim.args["batch_size"])
+    batches = list(loader.batch_sampler)
+    printed = [number * len(batch) for number, batch in enumerate(batches)
+               if number % claim.args["every"] == 0]
+    return {"size": len(loader.dataset), "batches": len(loader), "iterated": len(batches),
+            "printed": printed}
+
+
 def prediction_shape(claim):
     logits = build(claim)(torch.rand(claim.args["input"]))
     probabilities = nn.Softmax(dim=1)(logits)
@@ -264,6 +315,7 @@ def freeze_first_conv(claim):
 CHECKS = {check.__name__: check for check in [
     state_dict_shapes, parameter_shapes, parameter_values, prints_as,
     is_pretrained, raises, output_shape, yields_parameterless_modules, ones_like_of_data, dataloader_batch_shapes, prediction_shape,
+    fashionmnist_shapes, dataset_classes, dataloader_progress,
     pool_of_printed_image, normalize_mnist_image, layer_shapes, layer_parameters,
     parameter_totals, summary_sizes_mb, trainable_change_from_dropout, linear_model_output,
     alexnet_classifier_0, module_names, freeze_first_conv,

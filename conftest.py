@@ -9,6 +9,7 @@ import os
 import shutil
 import tempfile
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -28,6 +29,19 @@ def pytest_addoption(parser):
         default="all",
         help="devices for device-generic tests: cpu, cuda, or all (default: all; "
         "variants for a device that is absent are skipped with the reason)",
+    )
+    parser.addoption(
+        "--results-dir",
+        metavar="DIR",
+        help="also write every test's outcome, with the environment, as a result file into DIR "
+        "(results/schema.json, kind conformance); the cross-version report reads these",
+    )
+    parser.addoption(
+        "--convergence",
+        choices=("short", "full"),
+        default="short",
+        help="convergence runs: short (one seed, fewer epochs; default) or full (the documented "
+        "epochs on three seeds, several minutes on a CPU)",
     )
 
 
@@ -61,6 +75,8 @@ def pytest_configure(config):
     os.environ["TORCH_HOME"] = config.suite_torch_home
     if config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(ShareSeedWithWorkers())
+    if config.getoption("results_dir") and not hasattr(config, "workerinput"):
+        config.pluginmanager.register(reporting.ResultFileWriter(Path(config.getoption("results_dir"))))
 
 
 def pytest_unconfigure(config):
@@ -93,6 +109,13 @@ def pytest_report_header(config):
         profiles.describe(config.option.hypothesis_profile, config.option.hypothesis_seed)
     )
     return lines
+
+
+def pytest_benchmark_update_machine_info(config, machine_info):
+    """Benchmark files carry the same environment record as every other result file."""
+    from suite import environment
+
+    machine_info["environment"] = environment.collect()
 
 
 def pytest_generate_tests(metafunc):

@@ -1,13 +1,17 @@
-"""The main job: run the conformance suite, write one result file, print a summary.
+"""The main job: conformance, convergence and benchmarks, one result file each, and a summary.
 
-    python -m suite [--device cpu|cuda|all] [--hypothesis-profile dev|ci|thorough]
-                    [--workers auto|N] [--results-dir DIR] [-k EXPRESSION]
+    python -m suite [--parts conformance,convergence,benchmarks] [--device cpu|cuda|all]
+                    [--hypothesis-profile dev|ci|thorough] [--workers auto|N]
+                    [--convergence full|short] [--results-dir DIR] [-k EXPRESSION]
 """
 
 import argparse
+import json
 import os
 import sys
+import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -15,6 +19,20 @@ import pytest
 from suite import environment, profiles, reporting, results
 
 CONFORMANCE_TESTS = "suite/conformance"
+BENCHMARK_TESTS = "suite/benchmarks"
+PARTS = ("conformance", "convergence", "benchmarks")
+# pytest-benchmark's timing options for the main job (suite/benchmarks/timing.py explains)
+BENCHMARK_OPTIONS = ["--benchmark-min-rounds=20", "--benchmark-max-time=0.5"]
+
+
+@dataclass
+class PartResult:
+    """What one part of the job left: its exit code, its result file, summary lines."""
+
+    name: str
+    exit_code: int
+    path: Path | None = None
+    lines: list = field(default_factory=list)
 
 
 def workers(value: str) -> str:
@@ -23,11 +41,23 @@ def workers(value: str) -> str:
     raise argparse.ArgumentTypeError(f"expected 'auto' or a number of workers, got {value!r}")
 
 
+def parts(value: str) -> tuple:
+    chosen = tuple(part.strip() for part in value.split(",") if part.strip())
+    unknown = [part for part in chosen if part not in PARTS]
+    if unknown or not chosen:
+        raise argparse.ArgumentTypeError(
+            f"expected a comma-separated list of {', '.join(PARTS)}, got {value!r}")
+    return chosen
+
+
 def parse_args(argv):
     parser = argparse.ArgumentParser(
         prog="python -m suite",
-        description="Run the PyTorch conformance suite on the installed torch and record the result.",
+        description="Run the conformance suite, the convergence runs and the benchmarks on the "
+        "installed torch; write one result file per part and print a summary.",
     )
+    parser.add_argument("--parts", type=parts, default=PARTS,
+                        help="which parts to run, comma-separated (default: all three)")
     parser.add_argument("--device", choices=("cpu", "cuda", "all"), default="all",
                         help="devices for device-generic tests (default: all; absent ones are skipped)")
     parser.add_argument("--hypothesis-profile", choices=tuple(profiles.PROFILES), default=None,
@@ -36,8 +66,10 @@ def parse_args(argv):
                         help="pytest-xdist workers: auto (one per core) or a number, 0 for none")
     parser.add_argument("--results-dir", type=Path, default=results.RESULTS_DIR,
                         help="where the result file goes (default: results/)")
+    parser.add_argument("--convergence", choices=("full", "short"), default="full",
+                        help="full: three seeds, the documented epochs (default); short: one seed")
     parser.add_argument("-k", dest="select", metavar="EXPRESSION",
-                        help="run only the tests pytest -k EXPRESSION selects")
+                        help="run only the conformance tests and benchmarks pytest -k selects")
     args = parser.parse_args(argv)
     if args.device == "cuda":
         import torch
@@ -48,63 +80,29 @@ def parse_args(argv):
     return args
 
 
-def device_of(nodeid: str) -> str | None:
-    params = nodeid.partition("[")[2].rstrip("]").split("-")
-    return next((p for p in params if p in ("cpu", "cuda")), None)
+def run_pytest(pytest_args: list) -> tuple[int, reporting.OutcomeRecorder, float]:
+    recorder = reporting.OutcomeRecorder()
+    started = time.perf_counter()
+    os.chdir(environment.REPO_ROOT)
+    exit_code = int(pytest.main(pytest_args, plugins=[recorder]))
+    return exit_code, recorder, time.perf_counter() - started
 
 
-def failure_line(report) -> str:
-    crash = getattr(report.longrepr, "reprcrash", None)
-    text = crash.message if crash is not None else str(report.longrepr)
-    return text.strip().splitlines()[0] if text.strip() else "failed"
+def completed(exit_code: int, recorder: reporting.OutcomeRecorder) -> bool:
+    return exit_code in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) and recorder.config is not None
 
 
-RANK = {"passed": 0, "skipped": 1, "xfailed": 1, "xpassed": 1, "failed": 2, "error": 3}
+def write(document: dict, args) -> Path:
+    return results.write(document, args.results_dir)
 
 
-class ConformanceRecorder:
-    """A pytest plugin that keeps every test's outcome (xdist sends reports to the controller)."""
-
-    def __init__(self):
-        self.tests = {}
-        self.skipped_reports = []
-        self.config = None
-
-    def pytest_runtest_logreport(self, report):
-        entry = self.tests.setdefault(
-            report.nodeid,
-            {"id": report.nodeid, "outcome": "passed", "duration_s": 0.0, "reason": None,
-             "device": device_of(report.nodeid)},
-        )
-        entry["duration_s"] += report.duration
-        outcome, reason = self.classify(report)
-        if outcome and RANK[outcome] >= RANK[entry["outcome"]]:
-            entry["outcome"], entry["reason"] = outcome, reason
-
-    def classify(self, report):
-        if hasattr(report, "wasxfail"):
-            return ("xfailed" if report.skipped else "xpassed"), report.wasxfail or None
-        if report.skipped:
-            self.skipped_reports.append(report)
-            return "skipped", reporting.skip_reason(report)
-        if report.failed:
-            return ("failed" if report.when == "call" else "error"), failure_line(report)
-        return None, None
-
-    def pytest_sessionfinish(self, session):
-        self.config = session.config
+def counts_line(summary: dict, duration: float) -> str:
+    return (f"{summary['passed']} passed, {summary['failed']} failed, {summary['error']} errors, "
+            f"{summary['skipped']} skipped, {summary['xfailed']} xfailed, "
+            f"{summary['xpassed']} xpassed in {duration:.1f} s")
 
 
-def summarize(recorder: ConformanceRecorder) -> dict:
-    counts = {outcome: 0 for outcome in RANK}
-    for entry in recorder.tests.values():
-        counts[entry["outcome"]] += 1
-    excluded = recorder.config.stash.get(reporting.EXCLUDED_DEVICES, {})
-    counts["not_run"] = reporting.not_run(recorder.skipped_reports, excluded)
-    return counts
-
-
-def run_conformance(args) -> tuple[int, ConformanceRecorder, list[str], float]:
+def run_conformance(args) -> PartResult:
     pytest_args = [
         CONFORMANCE_TESTS, "-p", "no:cacheprovider", "--device", args.device,
         "--hypothesis-profile", args.hypothesis_profile,
@@ -113,56 +111,118 @@ def run_conformance(args) -> tuple[int, ConformanceRecorder, list[str], float]:
         pytest_args += ["-n", args.workers]
     if args.select:
         pytest_args += ["-k", args.select]
-    recorder = ConformanceRecorder()
-    started = time.perf_counter()
-    os.chdir(environment.REPO_ROOT)
-    exit_code = pytest.main(pytest_args, plugins=[recorder])
-    return int(exit_code), recorder, pytest_args, time.perf_counter() - started
+    created = results.utc_now()
+    exit_code, recorder, duration = run_pytest(pytest_args)
+    if not completed(exit_code, recorder):
+        return PartResult("conformance", exit_code or 1, lines=[
+            f"did not complete (pytest exit code {exit_code}); no result file written"])
+    document = reporting.outcome_document(recorder, pytest_args, created, duration, exit_code)
+    summary = document["summary"]
+    lines = [counts_line(summary, duration)] + reporting.format_not_run(summary["not_run"])
+    return PartResult("conformance", exit_code, write(document, args), lines)
+
+
+def run_convergence(args) -> PartResult:
+    from suite import data
+    from suite.convergence import job
+
+    missing = environment.torchvision_missing()
+    if missing:
+        return PartResult("convergence", 0, lines=[f"not run: {missing} (the runs read MNIST "
+                                                   "through torchvision's loader)"])
+    try:
+        document = job.run(args.convergence, available_devices(args.device))
+    except data.DataError as error:
+        return PartResult("convergence", 1, lines=[f"error: {error}; no result file written"])
+    lines = [f"{args.convergence} variant in {document['run']['duration_s']:.0f} s"]
+    if "cuda" in selected_devices(args.device) and "cuda" not in available_devices(args.device):
+        lines.append(f"CUDA runs not run: {reporting.CUDA_MISSING}")
+    for summary in document["summary"]:
+        time_to_target = summary["time_to_target_s_median"]
+        lines.append(
+            f"{summary['model']} on {summary['device']}: final accuracy "
+            f"{100 * summary['final_accuracy_mean']:.1f} % (min {100 * summary['final_accuracy_min']:.1f}, "
+            f"max {100 * summary['final_accuracy_max']:.1f}, sd {100 * summary['final_accuracy_std']:.1f}) "
+            f"over {summary['seeds']} seed(s); {summary['reached_target']}/{summary['seeds']} reached "
+            f"{100 * summary['target_accuracy']:.0f} %"
+            + (f", median time to it {time_to_target:.1f} s" if time_to_target is not None else ""))
+        lines += [f"  {'ok' if c['passed'] else 'FAILED'} {c['claim']}: {c['detail']}"
+                  for c in summary["checks"]]
+    return PartResult("convergence", document["run"]["exit_code"], write(document, args), lines)
+
+
+def selected_devices(device: str) -> list[str]:
+    from suite import devices
+
+    return list(devices.selected_devices(device))
+
+
+def available_devices(device: str) -> list[str]:
+    from suite import devices
+
+    return [name for name in selected_devices(device) if name != "cuda" or devices.cuda_available()]
+
+
+def run_benchmarks(args) -> PartResult:
+    created = results.utc_now()
+    with tempfile.TemporaryDirectory(prefix="suite-benchmark-") as scratch:
+        raw = Path(scratch) / "benchmark.json"
+        pytest_args = [
+            BENCHMARK_TESTS, "-p", "no:cacheprovider", "-n", "0", "--device", args.device,
+            "--benchmark-enable", f"--benchmark-json={raw}", *BENCHMARK_OPTIONS,
+        ]
+        if args.select:
+            pytest_args += ["-k", args.select]
+        exit_code, recorder, duration = run_pytest(pytest_args)
+        if not completed(exit_code, recorder) or not raw.exists():
+            return PartResult("benchmarks", exit_code or 1, lines=[
+                f"did not complete (pytest exit code {exit_code}); no result file written"])
+        measured = json.loads(raw.read_text())
+    document = {
+        "schema_version": results.SCHEMA_VERSION,
+        "kind": "benchmark",
+        "created_utc": created.isoformat(),
+        "environment": measured["machine_info"]["environment"],
+        "run": {
+            "command": [arg if not arg.startswith("--benchmark-json=")
+                        else "--benchmark-json=<temporary file>" for arg in pytest_args],
+            "devices": available_devices(args.device),
+            "duration_s": round(duration, 3),
+            "exit_code": exit_code,
+        },
+        **measured,
+    }
+    summary = reporting.summarize(recorder)
+    lines = [counts_line(summary, duration)] + reporting.format_not_run(summary["not_run"])
+    for bench in document["benchmarks"]:
+        info = bench["extra_info"]
+        throughput = "n/a" if info.get("throughput") is None else f"{info['throughput']:,.1f}"
+        lines.append(f"  {bench['name']:<48} {throughput:>14} {info.get('unit', '')}")
+    return PartResult("benchmarks", exit_code, write(document, args), lines)
+
+
+RUNNERS = {"conformance": run_conformance, "convergence": run_convergence,
+           "benchmarks": run_benchmarks}
 
 
 def main(argv=None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    created = results.utc_now()
-    print(f"== conformance: pytest {CONFORMANCE_TESTS} (profile {args.hypothesis_profile}) ==", flush=True)
-    exit_code, recorder, pytest_args, duration = run_conformance(args)
-    if exit_code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) or recorder.config is None:
-        print(f"\nconformance run did not complete (pytest exit code {exit_code}); "
-              "no result file written", file=sys.stderr)
-        return exit_code or 1
-    summary = summarize(recorder)
-    option = recorder.config.option
-    document = {
-        "schema_version": results.SCHEMA_VERSION,
-        "kind": "conformance",
-        "created_utc": created.isoformat(),
-        "environment": environment.collect(),
-        "run": {
-            "command": pytest_args,
-            "devices": list(recorder.config.stash[reporting.DEVICES]),
-            "hypothesis_profile": option.hypothesis_profile,
-            "hypothesis_seed": option.hypothesis_seed,
-            "duration_s": round(duration, 3),
-            "exit_code": exit_code,
-        },
-        "summary": summary,
-        "tests": sorted(recorder.tests.values(), key=lambda entry: entry["id"]),
-    }
-    try:
-        path = results.write(document, args.results_dir)
-    except (OSError, results.ResultError) as error:
-        print(f"error: could not write the result file: {error}", file=sys.stderr)
-        return 1
-    print_summary(summary, duration, path)
-    return exit_code
+    outcomes = []
+    for number, part in enumerate(args.parts, 1):
+        print(f"\n== [{number}/{len(args.parts)}] {part} ==", flush=True)
+        try:
+            outcomes.append(RUNNERS[part](args))
+        except (OSError, results.ResultError) as error:
+            outcomes.append(PartResult(part, 1, lines=[f"error: could not write the result file: {error}"]))
+    print_summary(outcomes)
+    return max(outcome.exit_code for outcome in outcomes)
 
 
-def print_summary(summary: dict, duration: float, path: Path) -> None:
+def print_summary(outcomes: list) -> None:
     print("\n== summary ==")
-    print(
-        f"conformance: {summary['passed']} passed, {summary['failed']} failed, "
-        f"{summary['error']} errors, {summary['skipped']} skipped, {summary['xfailed']} xfailed, "
-        f"{summary['xpassed']} xpassed in {duration:.1f} s"
-    )
-    for line in reporting.format_not_run(summary["not_run"]):
-        print(f"  {line}")
-    print(f"result file: {path}")
+    for outcome in outcomes:
+        print(f"{outcome.name}: {outcome.lines[0] if outcome.lines else ''}")
+        for line in outcome.lines[1:]:
+            print(f"  {line}")
+        if outcome.path:
+            print(f"  result file: {outcome.path}")

@@ -1,4 +1,5 @@
-"""What the terminal summary and the result files say about tests that did not run.
+"""What the terminal summary and the result files say about a test run: per-test outcomes,
+and the tests that did not run.
 
 Kept free of torch so the root conftest can import it before the options are checked.
 """
@@ -43,3 +44,116 @@ def format_not_run(groups: list[dict]) -> list[str]:
     if not groups:
         return ["everything collected ran"]
     return [f"{g['count']} {g['what']} not run: {g['reason']}" for g in groups]
+
+
+def device_of(nodeid: str) -> str | None:
+    params = nodeid.partition("[")[2].rstrip("]").split("-")
+    return next((p for p in params if p in ("cpu", "cuda")), None)
+
+
+def failure_line(report) -> str:
+    crash = getattr(report.longrepr, "reprcrash", None)
+    text = crash.message if crash is not None else str(report.longrepr)
+    return text.strip().splitlines()[0] if text.strip() else "failed"
+
+
+RANK = {"passed": 0, "skipped": 1, "xfailed": 1, "xpassed": 1, "failed": 2, "error": 3}
+
+
+class OutcomeRecorder:
+    """A pytest plugin that keeps every test's outcome (xdist sends reports to the controller)."""
+
+    def __init__(self):
+        self.tests = {}
+        self.skipped_reports = []
+        self.config = None
+
+    def pytest_runtest_logreport(self, report):
+        entry = self.tests.setdefault(
+            report.nodeid,
+            {"id": report.nodeid, "outcome": "passed", "duration_s": 0.0, "reason": None,
+             "device": device_of(report.nodeid)},
+        )
+        entry["duration_s"] += report.duration
+        outcome, reason = self.classify(report)
+        if outcome and RANK[outcome] >= RANK[entry["outcome"]]:
+            entry["outcome"], entry["reason"] = outcome, reason
+
+    def classify(self, report):
+        if hasattr(report, "wasxfail"):
+            return ("xfailed" if report.skipped else "xpassed"), report.wasxfail or None
+        if report.skipped:
+            self.skipped_reports.append(report)
+            return "skipped", skip_reason(report)
+        if report.failed:
+            return ("failed" if report.when == "call" else "error"), failure_line(report)
+        return None, None
+
+    def pytest_sessionfinish(self, session):
+        self.config = session.config
+
+
+def summarize(recorder: OutcomeRecorder) -> dict:
+    counts = {outcome: 0 for outcome in RANK}
+    for entry in recorder.tests.values():
+        counts[entry["outcome"]] += 1
+    excluded = recorder.config.stash.get(EXCLUDED_DEVICES, {})
+    counts["not_run"] = not_run(recorder.skipped_reports, excluded)
+    return counts
+
+
+def outcome_document(recorder: OutcomeRecorder, command: list, created, duration: float,
+                     exit_code: int) -> dict:
+    """A finished pytest run as a result file of kind "conformance" (results/schema.json)."""
+    from suite import environment, results
+
+    option = recorder.config.option
+    return {
+        "schema_version": results.SCHEMA_VERSION,
+        "kind": "conformance",
+        "created_utc": created.isoformat(),
+        "environment": environment.collect(),
+        "run": {
+            "command": command,
+            "devices": list(recorder.config.stash[DEVICES]),
+            "hypothesis_profile": option.hypothesis_profile,
+            "hypothesis_seed": option.hypothesis_seed,
+            "duration_s": round(duration, 3),
+            "exit_code": exit_code,
+        },
+        "summary": summarize(recorder),
+        "tests": sorted(recorder.tests.values(), key=lambda entry: entry["id"]),
+    }
+
+
+class ResultFileWriter(OutcomeRecorder):
+    """pytest --results-dir DIR: the run's outcomes as a result file (the cross-version report
+    reads one per release)."""
+
+    def __init__(self, directory):
+        super().__init__()
+        self.directory = directory
+        self.created = self.started = self.path = None
+
+    def pytest_sessionstart(self, session):
+        import time
+
+        from suite import results
+
+        self.created, self.started = results.utc_now(), time.perf_counter()
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session, exitstatus):
+        import time
+
+        from suite import results
+
+        self.config = session.config
+        command = list(session.config.invocation_params.args)
+        document = outcome_document(self, command, self.created,
+                                    time.perf_counter() - self.started, int(exitstatus))
+        self.path = results.write(document, self.directory)
+
+    def pytest_terminal_summary(self, terminalreporter):
+        if self.path:
+            terminalreporter.write_line(f"result file: {self.path}")

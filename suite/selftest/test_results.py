@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from suite import environment, main, results
+from suite import environment, main, reporting, results
 from suite.environment import REPO_ROOT
 
 
@@ -68,7 +68,7 @@ def report(nodeid, when, outcome, **extra):
 
 
 def test_recorder_keeps_the_worst_phase_and_the_reason():
-    recorder = main.ConformanceRecorder()
+    recorder = reporting.OutcomeRecorder()
     for r in [
         report("t.py::a[cpu]", "setup", "passed"), report("t.py::a[cpu]", "call", "passed"),
         report("t.py::b[cuda]", "setup", "skipped", longrepr=("t.py", 1, "Skipped: CUDA not available")),
@@ -88,8 +88,10 @@ def test_recorder_keeps_the_worst_phase_and_the_reason():
 @pytest.mark.parametrize(
     "argv, message",
     [(["--no-such-option"], "unrecognized arguments"), (["--workers", "many"], "number of workers"),
-     (["--hypothesis-profile", "nightly"], "invalid choice")],
-    ids=["unknown-option", "bad-workers", "unknown-profile"],
+     (["--hypothesis-profile", "nightly"], "invalid choice"),
+     (["--parts", "conformance,speed"], "comma-separated list"),
+     (["--convergence", "long"], "invalid choice")],
+    ids=["unknown-option", "bad-workers", "unknown-profile", "unknown-part", "unknown-variant"],
 )
 def test_main_job_rejects_bad_options(capsys, argv, message):
     with pytest.raises(SystemExit) as exit_info:
@@ -100,14 +102,39 @@ def test_main_job_rejects_bad_options(capsys, argv, message):
 @pytest.mark.subprocess
 def test_main_job_writes_a_valid_result_and_prints_a_summary(tmp_path):
     completed = subprocess.run(
-        [sys.executable, "-m", "suite", "--workers", "0", "--device", "cpu",
-         "-k", "tutorial_attributes", "--results-dir", str(tmp_path)],
+        [sys.executable, "-m", "suite", "--parts", "conformance", "--workers", "0",
+         "--device", "cpu", "-k", "tutorial_attributes", "--results-dir", str(tmp_path)],
         cwd=REPO_ROOT, capture_output=True, text=True, timeout=300,
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
-    assert "conformance: 1 passed, 0 failed" in completed.stdout
+    assert "conformance: 1 passed, 0 failed" in completed.stdout, completed.stdout
     assert "CUDA variants not run: not collected: --device excludes cuda" in completed.stdout
     [path] = tmp_path.glob("conformance_*.json")
     written = results.read(path)
     assert written["run"]["devices"] == ["cpu"]
     assert [t["outcome"] for t in written["tests"]] == ["passed"]
+
+
+@pytest.mark.skipif(bool(environment.torchvision_missing()),
+                    reason=environment.torchvision_missing() or "")
+@pytest.mark.parametrize("content", [None, b"not gzip", "gzip-of-wrong-table"],
+                         ids=["missing", "not-gzip", "wrong-table"])
+def test_bad_data_file_stops_convergence_with_its_name(tmp_path, monkeypatch, capsys, content):
+    """A missing or corrupt MNIST file: a clear error naming it, exit 1, no result file."""
+    import gzip
+
+    from suite import data
+
+    bad = tmp_path / "mnist_5k.csv.gz"
+    if content == "gzip-of-wrong-table":
+        bad.write_bytes(gzip.compress(b"1,2,3\n4,5,6\n"))
+    elif content is not None:
+        bad.write_bytes(content)
+    monkeypatch.setattr(data, "mnist_5k_path", lambda: bad)
+    out_dir = tmp_path / "results"
+    exit_code = main.main(["--parts", "convergence", "--convergence", "short",
+                           "--results-dir", str(out_dir)])
+    output = capsys.readouterr().out
+    assert exit_code == 1
+    assert f"error: {bad}" in output
+    assert not out_dir.exists() or not any(out_dir.iterdir())

@@ -1,0 +1,1 @@
+"""Benchmarks of the tutorials' workloads (pytest-benchmark); the harness is timing.py."""

@@ -1,0 +1,175 @@
+"""The cross-version report: per-test outcomes of several releases side by side.
+
+    python -m suite.matrix [PATH ...] [--output FILE]
+
+Each PATH is a result file written by `pytest --results-dir DIR` (kind conformance; the tox
+environments write them to results/versions/<env>/) or a directory of them, searched
+recursively; per torch version the newest file counts. Default PATH: results/versions.
+Writes a markdown matrix, behaviour (test function) x release, the behaviours whose
+outcome differs between releases first, and prints where it went.
+"""
+
+import argparse
+import os
+import re
+import sys
+import tempfile
+from collections import Counter, defaultdict
+from pathlib import Path
+
+from suite import results
+
+DEFAULT_DIR = results.RESULTS_DIR / "versions"
+
+
+def release_key(document: dict) -> tuple:
+    """Sort key of a release: the numeric parts of its torch version."""
+    return tuple(int(part) for part in re.findall(r"\d+", document["environment"]["torch"].split("+")[0]))
+
+
+def label(document: dict) -> str:
+    env = document["environment"]
+    vision = env["torchvision"]
+    return f"torch {env['torch']}<br>torchvision {vision}"
+
+
+def find_files(paths: list[Path]) -> list[Path]:
+    found = []
+    for path in paths:
+        if path.is_dir():
+            found += sorted(path.rglob("*.json"))
+        elif path.exists():
+            found.append(path)
+        else:
+            raise results.ResultError(f"{path}: no such file or directory")
+    return found
+
+
+def load_releases(paths: list[Path]) -> list[dict]:
+    """The newest conformance result per torch version, newest release first."""
+    newest = {}
+    for path in find_files(paths):
+        document = results.read(path)
+        if document["kind"] != "conformance":
+            continue
+        torch_version = document["environment"]["torch"]
+        if torch_version not in newest or document["created_utc"] > newest[torch_version]["created_utc"]:
+            newest[torch_version] = document
+    if not newest:
+        raise results.ResultError(
+            "no conformance result files found in " + ", ".join(str(p) for p in paths)
+            + " (run `tox`, or `pytest --results-dir DIR` under each release)")
+    return sorted(newest.values(), key=release_key, reverse=True)
+
+
+def behaviour(test_id: str) -> str:
+    """A test function: the node id without its parameters."""
+    return test_id.split("[", 1)[0]
+
+
+def cell(entries: list[dict]) -> str:
+    """One behaviour's outcome under one release, e.g. 'passed 12', 'skipped 3: reason'."""
+    if not entries:
+        return "absent"
+    counts = Counter(entry["outcome"] for entry in entries if entry["device"] != "cuda")
+    parts = [f"{outcome} {count}" for outcome, count in sorted(counts.items())]
+    reasons = sorted({entry["reason"] for entry in entries
+                      if entry["outcome"] != "passed" and entry["device"] != "cuda" and entry["reason"]})
+    text = ", ".join(parts) or "CUDA only"
+    return text + (": " + "; ".join(reasons) if reasons else "")
+
+
+def matrix(releases: list[dict]) -> dict:
+    """{behaviour: [cell per release]} over the union of the releases' tests."""
+    grouped = [defaultdict(list) for _ in releases]
+    for index, document in enumerate(releases):
+        for entry in document["tests"]:
+            grouped[index][behaviour(entry["id"])].append(entry)
+    names = sorted(set().union(*grouped))
+    return {name: [cell(per_release.get(name, [])) for per_release in grouped] for name in names}
+
+
+def gate_rows(releases: list[dict]) -> list[str]:
+    """The behaviour changes the suite gates on (suite/versions.py): which side each release is
+    on, i.e. which branch of the gated tests ran there."""
+    from suite import versions
+
+    changes = [(name, value) for name, value in vars(versions).items()
+               if isinstance(value, versions.Change)]
+    lines = ["| change | since | " + " | ".join(label(r) for r in releases) + " |",
+             "|---|---" + "|---" * len(releases) + "|"]
+    for name, change in sorted(changes, key=lambda item: versions.Version(item[1].since)):
+        sides = ["new" if change.applies(versions.release(r["environment"]["torch"])) else "**old**"
+                 for r in releases]
+        lines.append(f"| `{name}`: {escape(change.what)} | {change.since} | " + " | ".join(sides) + " |")
+    return lines
+
+
+def escape(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def table(rows: dict, releases: list[dict], highlight: bool) -> list[str]:
+    lines = ["| behaviour | " + " | ".join(label(r) for r in releases) + " |",
+             "|---" * (len(releases) + 1) + "|"]
+    for name, cells in rows.items():
+        shown = [f"**{escape(c)}**" if highlight and c != cells[0] else escape(c) for c in cells]
+        lines.append(f"| `{name}` | " + " | ".join(shown) + " |")
+    return lines
+
+
+def render(releases: list[dict]) -> str:
+    rows = matrix(releases)
+    changed = {name: cells for name, cells in rows.items() if len(set(cells)) > 1}
+    lines = ["# Cross-version conformance report", "",
+             "Generated by `python -m suite.matrix` from the result files of `tox` "
+             "(one per release); CUDA variants are left out of the counts.", "",
+             "| release | python | passed | failed | skipped | errors | run on | result created |",
+             "|---|---|---|---|---|---|---|---|"]
+    for document in releases:
+        summary, env = document["summary"], document["environment"]
+        lines.append(
+            f"| {label(document)} | {env['python']} | {summary['passed']} | {summary['failed']} | "
+            f"{summary['skipped']} | {summary['error']} | {escape(env['cpu_model'])} | "
+            f"{document['created_utc'][:19]}Z |")
+    lines += ["", "## Behaviour changes the suite gates on", "",
+              "Tests of these behaviours check the new behaviour on releases marked new and the old "
+              "one on releases marked old (suite/versions.py); both pass where the release behaves "
+              "as documented for its side.", ""]
+    lines += gate_rows(releases)
+    lines += ["", f"## What differs between releases ({len(changed)} of {len(rows)} behaviours)", "",
+              "Cells that differ from the newest release are in bold.", ""]
+    lines += table(changed, releases, highlight=True) if changed else ["Nothing: every behaviour has the same outcome."]
+    lines += ["", "## Every behaviour", "", "<details><summary>all rows</summary>", ""]
+    lines += table(rows, releases, highlight=False)
+    lines += ["", "</details>", ""]
+    return "\n".join(lines)
+
+
+def write_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", dir=path.parent, suffix=".tmp", delete=False) as handle:
+        handle.write(text)
+    os.replace(handle.name, path)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m suite.matrix", description=__doc__.split("\n\n")[0])
+    parser.add_argument("paths", nargs="*", type=Path, default=[DEFAULT_DIR],
+                        help="result files or directories (default: results/versions)")
+    parser.add_argument("--output", type=Path, default=DEFAULT_DIR / "matrix.md",
+                        help="the markdown file to write (default: results/versions/matrix.md)")
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    try:
+        releases = load_releases(args.paths)
+        write_atomically(args.output, render(releases))
+    except (results.ResultError, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(f"{len(releases)} release(s): " + ", ".join(r["environment"]["torch"] for r in releases))
+    print(f"matrix written to {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

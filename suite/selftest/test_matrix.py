@@ -1,0 +1,54 @@
+"""The cross-version report: newest file per release, differing behaviours first, gates."""
+
+import copy
+
+import pytest
+
+from suite import environment, matrix, results
+
+
+def conformance(torch_version, outcomes, created="2026-11-25T13:40:00+00:00"):
+    env = environment.collect() | {"torch": torch_version}
+    tests = [{"id": f"suite/conformance/test_x.py::{name}[cpu]", "outcome": outcome,
+              "duration_s": 0.1, "reason": "torchvision not installed" if outcome == "skipped" else None,
+              "device": "cpu"} for name, outcome in outcomes.items()]
+    counts = {o: sum(t["outcome"] == o for t in tests)
+              for o in ("passed", "failed", "skipped", "xfailed", "xpassed", "error")}
+    return {"schema_version": 1, "kind": "conformance", "created_utc": created, "environment": env,
+            "run": {"command": [], "devices": ["cpu"], "hypothesis_profile": "ci",
+                    "hypothesis_seed": None, "duration_s": 1.0, "exit_code": 0},
+            "summary": counts | {"not_run": []}, "tests": tests}
+
+
+def test_differing_behaviours_are_listed_and_highlighted(tmp_path):
+    results.write(conformance("2.14.1", {"test_same": "passed", "test_vision": "passed"}), tmp_path / "a")
+    results.write(conformance("2.5.1", {"test_same": "passed", "test_vision": "skipped"}), tmp_path / "b")
+    output = tmp_path / "matrix.md"
+    assert matrix.main([str(tmp_path / "a"), str(tmp_path / "b"), "--output", str(output)]) == 0
+    text = output.read_text()
+    differs = text.split("## What differs")[1].split("## Every behaviour")[0]
+    assert "test_vision" in differs and "test_same" not in differs
+    assert "**skipped 1: torchvision not installed**" in differs
+    gates = text.split("## Behaviour changes")[1].split("## What differs")[0]
+    assert "| `LOAD_WEIGHTS_ONLY_DEFAULT`" in gates and "| new | **old** |" in gates
+
+
+def test_newest_file_of_a_release_wins(tmp_path):
+    old = conformance("2.9.1", {"test_a": "failed"}, created="2026-11-24T10:00:00+00:00")
+    new = conformance("2.9.1", {"test_a": "passed"}, created="2026-11-25T10:00:00+00:00")
+    for document in (old, new):
+        results.write(copy.deepcopy(document), tmp_path)
+    [release] = matrix.load_releases([tmp_path])
+    assert release["tests"][0]["outcome"] == "passed"
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda d: None, "no such file or directory"),
+    (lambda d: d.mkdir(), "no conformance result files found"),
+    (lambda d: (d.mkdir(), (d / "x.json").write_text("{")), "not valid JSON"),
+], ids=["missing", "empty", "malformed"])
+def test_bad_input_is_a_clear_error_and_writes_nothing(tmp_path, capsys, make, message):
+    source, output = tmp_path / "in", tmp_path / "matrix.md"
+    make(source)
+    assert matrix.main([str(source), "--output", str(output)]) == 1
+    assert message in capsys.readouterr().err and not output.exists()

@@ -1,10 +1,10 @@
 """Getting data into tensors: DataLoader throughput in samples/s with num_workers 0 and 2, and
 torch.from_numpy against torch.tensor on a large array in GB/s.
 
-Seed 002: the DataLoader section (batches of 64 FashionMNIST 1x28x28 images; "Python's
-multiprocessing speeds up data retrieval") and the NumPy bridge ("a tensor made by from_numpy
-shares its memory with the array"): sharing means no copy, which shows as a time independent of
-the array's size, while torch.tensor copies every byte.
+Seed 002: the DataLoader section (batches of 64 FashionMNIST 1x28x28 images; DataLoader uses
+Python's multiprocessing to speed up data retrieval) and the NumPy bridge (a tensor made by
+from_numpy shares its memory with the array): sharing means no copy, which shows as a time
+independent of the array's size, while torch.tensor copies every byte.
 """
 
 import numpy as np
@@ -64,7 +64,7 @@ def test_numpy_to_tensor(benchmark, device, conversion):
     """torch.from_numpy (shares the array's memory) against torch.tensor (copies it)."""
     array = np.random.default_rng(0).random(ARRAY_ELEMENTS, dtype=np.float32)
     convert = getattr(torch, conversion)
-    shares = np.shares_memory(convert(array).numpy(), array)
+    shares = bool(np.shares_memory(convert(array).numpy(), array))
     assert shares == (conversion == "from_numpy"), "the timed call does not do what it is named"
     timing.measure(benchmark, lambda: convert(array), device=device, unit="GB/s",
                    work_per_call=timing.gigabytes(array.nbytes), dtype=torch.float32,

@@ -116,8 +116,9 @@ def timed_call(fn, device: torch.device):
 
     The result is dropped inside the call, as `timeit` does: pytest-benchmark keeps what the
     timed function returns until the next round has run, so a large output (a 5 MB feature
-    map) would stay alive across the next call, which then cannot reuse its memory. On this
-    CPU that made a conv forward 15 to 30 % slower than under torch.utils.benchmark.Timer."""
+    map) would stay alive across the next call, which then cannot reuse its memory. On the VM
+    this suite was written on, that made a conv forward 15 to 30 % slower than under
+    torch.utils.benchmark.Timer."""
     if device.type == "cpu":
         def call():
             fn()

@@ -42,6 +42,18 @@ def wrap(monkeypatch, owner, name, make):
     monkeypatch.setattr(owner, name, make(getattr(owner, name)))
 
 
+def with_torchvision(test, **params):
+    """The test bound to the torchvision module, as its fixture would give it."""
+
+    def run():
+        import torchvision
+
+        return test(torchvision=torchvision, **params)
+
+    run.func, run.keywords = test, params  # read by the coverage check and for the case id
+    return run
+
+
 def case_name(test) -> str:
     """test_name[params] of a test function or a partial of one (anything with .func/.keywords)."""
     function, keywords = getattr(test, "func", test), getattr(test, "keywords", {})

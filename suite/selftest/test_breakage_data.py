@@ -21,25 +21,13 @@ from suite.conformance import test_dataloader as dl
 from suite.conformance import test_datasets as datasets
 from suite.conformance import test_transforms as transforms
 from suite.environment import torchvision_missing
-from suite.selftest.breaking import Breakage, assert_caught, cases, wrap
+from suite.selftest.breaking import Breakage, assert_caught, cases, with_torchvision, wrap
 
 NOT_BREAKABLE_HERE = {}
 
 
 def claim(claim_id):
     return partial(claims.test_claim, claim_id=claim_id)
-
-
-def with_torchvision(test, **params):
-    """The test bound to the torchvision module, as its fixture would give it."""
-
-    def run():
-        import torchvision
-
-        return test(torchvision=torchvision, **params)
-
-    run.func, run.keywords = test, params  # read by the coverage check and for the case id
-    return run
 
 
 # --- DataLoader ------------------------------------------------------------------------------

@@ -7,23 +7,11 @@ from torch import nn
 
 from suite.conformance import test_torchvision_models as tv
 from suite.environment import torchvision_missing
-from suite.selftest.breaking import FAILED, Breakage, assert_caught, cases, wrap
+from suite.selftest.breaking import FAILED, Breakage, assert_caught, cases, with_torchvision, wrap
 
 NOT_BREAKABLE_HERE = {}
 
 pytestmark = pytest.mark.skipif(bool(torchvision_missing()), reason=torchvision_missing() or "")
-
-
-def with_torchvision(test, **params):
-    """The test bound to the torchvision module, as its fixture would give it."""
-
-    def run():
-        import torchvision
-
-        return test(torchvision=torchvision, **params)
-
-    run.func, run.keywords = test, params  # read by the coverage check and for the case id
-    return run
 
 
 def parameters_skip_biases(mp):

@@ -138,3 +138,38 @@ def test_bad_data_file_stops_convergence_with_its_name(tmp_path, monkeypatch, ca
     assert exit_code == 1
     assert f"error: {bad}" in output
     assert not out_dir.exists() or not any(out_dir.iterdir())
+
+
+@pytest.mark.skipif(bool(environment.torchvision_missing()),
+                    reason=environment.torchvision_missing() or "")
+def test_main_job_writes_a_valid_convergence_file(tmp_path, monkeypatch, capsys):
+    """The convergence part's document, on runs cut to a few steps (their claims may fail:
+    the file records the verdicts either way)."""
+    from suite.convergence import training
+
+    tiny = {name: training.replace(spec, epochs=2, steps_per_epoch=3)
+            for name, spec in training.SHORT.items()}
+    monkeypatch.setitem(training.VARIANTS, "short", tiny)
+    main.main(["--parts", "convergence", "--convergence", "short", "--device", "cpu",
+               "--results-dir", str(tmp_path)])
+    [path] = tmp_path.glob("convergence_*.json")
+    written = results.read(path)
+    assert {(r["model"], r["seed"], r["epochs"]) for r in written["runs"]} == {("mlp", 0, 2), ("cnn", 0, 2)}
+    assert [len(s["checks"]) for s in written["summary"]] == [3, 1]
+    assert f"result file: {path}" in capsys.readouterr().out
+
+
+@pytest.mark.subprocess
+def test_main_job_writes_a_valid_benchmark_file(tmp_path):
+    """pytest-benchmark's fields, the raw rounds and the throughput, beside the environment."""
+    completed = subprocess.run(
+        [sys.executable, "-m", "suite", "--parts", "benchmarks", "--device", "cpu",
+         "-k", "test_matmul and 256", "--results-dir", str(tmp_path)],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=600,
+    )
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+    [benchmark] = [results.read(p) for p in tmp_path.glob("benchmark_*.json")]
+    [matmul] = benchmark["benchmarks"]
+    assert matmul["extra_info"]["unit"] == "GFLOP/s" and matmul["extra_info"]["throughput"] > 0
+    assert len(matmul["stats"]["data"]) == matmul["stats"]["rounds"] >= 20
+    assert benchmark["machine_info"]["environment"] == benchmark["environment"]

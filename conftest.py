@@ -76,7 +76,12 @@ def pytest_configure(config):
     if config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(ShareSeedWithWorkers())
     if config.getoption("results_dir") and not hasattr(config, "workerinput"):
-        config.pluginmanager.register(reporting.ResultFileWriter(Path(config.getoption("results_dir"))))
+        directory = Path(config.getoption("results_dir")).resolve()
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise pytest.UsageError(f"--results-dir {directory}: cannot be created ({error.strerror})")
+        config.pluginmanager.register(reporting.ResultFileWriter(directory))
 
 
 def pytest_unconfigure(config):

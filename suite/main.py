@@ -78,6 +78,11 @@ def parse_args(argv):
         if not torch.cuda.is_available():
             parser.error("--device cuda was asked for, but CUDA is not available on this machine")
     args.hypothesis_profile = args.hypothesis_profile or profiles.default_profile()
+    args.results_dir = args.results_dir.resolve()  # the parts run from the repository root
+    try:
+        args.results_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        parser.error(f"--results-dir {args.results_dir}: cannot be created ({error.strerror})")
     return args
 
 
@@ -91,6 +96,13 @@ def run_pytest(pytest_args: list) -> tuple[int, reporting.OutcomeRecorder, float
 
 def completed(exit_code: int, recorder: reporting.OutcomeRecorder) -> bool:
     return exit_code in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) and recorder.config is not None
+
+
+def nothing_selected(name: str, exit_code: int) -> PartResult | None:
+    """-k applies to two parts; one of them selecting nothing is not a failure."""
+    if exit_code == pytest.ExitCode.NO_TESTS_COLLECTED:
+        return PartResult(name, 0, lines=["not run: -k selects none of its tests; no result file"])
+    return None
 
 
 def write(document: dict, args) -> Path:
@@ -114,6 +126,8 @@ def run_conformance(args) -> PartResult:
         pytest_args += ["-k", args.select]
     created = results.utc_now()
     exit_code, recorder, duration = run_pytest(pytest_args)
+    if nothing_selected("conformance", exit_code):
+        return nothing_selected("conformance", exit_code)
     if not completed(exit_code, recorder):
         return PartResult("conformance", exit_code or 1, lines=[
             f"did not complete (pytest exit code {exit_code}); no result file written"])
@@ -174,8 +188,19 @@ def run_benchmarks(args) -> PartResult:
         ]
         if args.select:
             pytest_args += ["-k", args.select]
+        # Started from inside an xdist worker (e.g. by a self-test), pytest-benchmark would read
+        # the inherited PYTEST_XDIST_WORKER as "under xdist" and time nothing.
+        for name in [name for name in os.environ if name.startswith("PYTEST_XDIST_")]:
+            del os.environ[name]
         exit_code, recorder, duration = run_pytest(pytest_args)
-        if not completed(exit_code, recorder) or not raw.exists():
+        if nothing_selected("benchmarks", exit_code):
+            return nothing_selected("benchmarks", exit_code)
+        if completed(exit_code, recorder) and not raw.exists():  # every selected one skipped
+            summary = reporting.summarize(recorder)
+            return PartResult("benchmarks", exit_code, lines=[
+                counts_line(summary, duration) + "; no benchmark ran, no result file",
+                *reporting.format_not_run(summary["not_run"])])
+        if not completed(exit_code, recorder):
             return PartResult("benchmarks", exit_code or 1, lines=[
                 f"did not complete (pytest exit code {exit_code}); no result file written"])
         measured = json.loads(raw.read_text())

@@ -50,8 +50,8 @@ def load_releases(paths: list[Path]) -> list[dict]:
     newest = {}
     for path in find_files(paths):
         document = results.read(path)
-        if document["kind"] != "conformance":
-            continue
+        if document["kind"] != "conformance" or document["run"]["exit_code"] not in (0, 1):
+            continue  # another kind, or a run that did not complete
         torch_version = document["environment"]["torch"]
         if torch_version not in newest or document["created_utc"] > newest[torch_version]["created_utc"]:
             newest[torch_version] = document

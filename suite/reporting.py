@@ -133,7 +133,7 @@ class ResultFileWriter(OutcomeRecorder):
     def __init__(self, directory):
         super().__init__()
         self.directory = directory
-        self.created = self.started = self.path = None
+        self.created = self.started = self.path = self.problem = None
 
     def pytest_sessionstart(self, session):
         import time
@@ -149,11 +149,19 @@ class ResultFileWriter(OutcomeRecorder):
         from suite import results
 
         self.config = session.config
+        if exitstatus not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+            self.problem = f"no result file: the run did not complete (exit status {int(exitstatus)})"
+            return
         command = list(session.config.invocation_params.args)
         document = outcome_document(self, command, self.created,
                                     time.perf_counter() - self.started, int(exitstatus))
-        self.path = results.write(document, self.directory)
+        try:
+            self.path = results.write(document, self.directory)
+        except (OSError, results.ResultError) as error:
+            self.problem = f"no result file: {error}"
 
     def pytest_terminal_summary(self, terminalreporter):
         if self.path:
             terminalreporter.write_line(f"result file: {self.path}")
+        elif self.problem:
+            terminalreporter.write_line(self.problem, red=True)

@@ -61,10 +61,17 @@ def write(document: dict, directory: Path = RESULTS_DIR) -> Path:
     created = datetime.fromisoformat(document["created_utc"])
     path = directory / file_name(document["kind"], document["environment"], created)
     with tempfile.NamedTemporaryFile("w", dir=directory, suffix=".tmp", delete=False) as handle:
-        json.dump(document, handle, indent=2, sort_keys=False)
-        handle.write("\n")
-        handle.flush()
-        os.fsync(handle.fileno())
+        try:
+            json.dump(document, handle, indent=2, sort_keys=False, allow_nan=False)
+            handle.write("\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        except BaseException as error:
+            handle.close()
+            os.unlink(handle.name)
+            if isinstance(error, (TypeError, ValueError)):  # e.g. NaN, or a numpy integer
+                raise ResultError(f"cannot be written as strict JSON: {error}") from None
+            raise
     os.replace(handle.name, path)
     return path
 

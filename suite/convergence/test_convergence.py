@@ -9,18 +9,13 @@ import pytest
 import torch
 
 from suite import data
-from suite.convergence import training
+from suite.convergence import job, training
 
 
 @pytest.fixture(scope="module")
-def mnist(torchvision, tmp_path_factory):
+def mnist(torchvision):
     """{normalize: (x_train, y_train, x_test, y_test)} through torchvision's MNIST loader."""
-    root = data.write_mnist_idx(tmp_path_factory.mktemp("mnist"))
-    return {
-        normalize: (*data.load_split(root, normalize, train=True),
-                    *data.load_split(root, normalize, train=False))
-        for normalize in (False, True)
-    }
+    return job.load_data()
 
 
 @pytest.fixture(scope="module")

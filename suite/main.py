@@ -94,14 +94,13 @@ def run_pytest(pytest_args: list) -> tuple[int, reporting.OutcomeRecorder, float
     return exit_code, recorder, time.perf_counter() - started
 
 
-def completed(exit_code: int, recorder: reporting.OutcomeRecorder) -> bool:
-    return exit_code in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) and recorder.config is not None
-
-
-def nothing_selected(name: str, exit_code: int) -> PartResult | None:
-    """-k applies to two parts; one of them selecting nothing is not a failure."""
-    if exit_code == pytest.ExitCode.NO_TESTS_COLLECTED:
+def unfinished(name: str, exit_code: int, recorder: reporting.OutcomeRecorder) -> PartResult | None:
+    """Why a part's pytest run left no result, or None when it completed."""
+    if exit_code == pytest.ExitCode.NO_TESTS_COLLECTED:  # -k applies to two parts
         return PartResult(name, 0, lines=["not run: -k selects none of its tests; no result file"])
+    if exit_code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) or recorder.config is None:
+        return PartResult(name, exit_code or 1, lines=[
+            f"did not complete (pytest exit code {exit_code}); no result file written"])
     return None
 
 
@@ -126,11 +125,9 @@ def run_conformance(args) -> PartResult:
         pytest_args += ["-k", args.select]
     created = results.utc_now()
     exit_code, recorder, duration = run_pytest(pytest_args)
-    if nothing_selected("conformance", exit_code):
-        return nothing_selected("conformance", exit_code)
-    if not completed(exit_code, recorder):
-        return PartResult("conformance", exit_code or 1, lines=[
-            f"did not complete (pytest exit code {exit_code}); no result file written"])
+    stopped = unfinished("conformance", exit_code, recorder)
+    if stopped:
+        return stopped
     document = reporting.outcome_document(recorder, pytest_args, created, duration, exit_code)
     summary = document["summary"]
     lines = [counts_line(summary, duration)] + reporting.format_not_run(summary["not_run"])
@@ -193,16 +190,14 @@ def run_benchmarks(args) -> PartResult:
         for name in [name for name in os.environ if name.startswith("PYTEST_XDIST_")]:
             del os.environ[name]
         exit_code, recorder, duration = run_pytest(pytest_args)
-        if nothing_selected("benchmarks", exit_code):
-            return nothing_selected("benchmarks", exit_code)
-        if completed(exit_code, recorder) and not raw.exists():  # every selected one skipped
+        stopped = unfinished("benchmarks", exit_code, recorder)
+        if stopped:
+            return stopped
+        if not raw.exists():  # every selected benchmark was skipped
             summary = reporting.summarize(recorder)
             return PartResult("benchmarks", exit_code, lines=[
                 counts_line(summary, duration) + "; no benchmark ran, no result file",
                 *reporting.format_not_run(summary["not_run"])])
-        if not completed(exit_code, recorder):
-            return PartResult("benchmarks", exit_code or 1, lines=[
-                f"did not complete (pytest exit code {exit_code}); no result file written"])
         measured = json.loads(raw.read_text())
     document = {
         "schema_version": results.SCHEMA_VERSION,

@@ -152,7 +152,8 @@ def draw_chart(columns, keys, rows):
     if values and max(values + [1.0]) / min(values + [1.0]) > 20:
         axes.set_xscale("log")
     axes.margins(x=0.15)
-    axes.set_xlabel(f"throughput relative to {columns[0].label} (right of 1: faster)")
+    axes.set_xlabel("throughput relative to the baseline (right of 1: faster)")
+    axes.set_title(f"baseline: {columns[0].label}", fontsize=8)
     axes.legend(fontsize=7, loc="best")
     figure.tight_layout()
     return figure
@@ -165,7 +166,7 @@ def save_png(figure, path: Path, force: bool) -> None:
                                      delete=False) as handle:
         temporary = Path(handle.name)
     try:
-        figure.savefig(temporary, format="png", dpi=100)
+        figure.savefig(temporary, format="png", dpi=100, bbox_inches="tight")
         if force:
             os.replace(temporary, path)
         else:

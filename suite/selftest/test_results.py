@@ -41,6 +41,20 @@ def test_off_schema_document_is_refused_and_nothing_is_written(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_unknown_field_in_a_suite_record_is_refused(tmp_path):
+    """The suite's own records are closed (a misspelled field is an error, not a new field);
+    pytest-benchmark's parts of a benchmark file stay open to its future versions."""
+    misspelled = document()
+    misspelled["environment"]["torch_verison"] = "2.14.1"
+    with pytest.raises(results.ResultError, match="torch_verison"):
+        results.write(misspelled, tmp_path)
+    extra = document()
+    extra["tests"][0]["duration"] = 0.1
+    with pytest.raises(results.ResultError, match="duration"):
+        results.write(extra, tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize(
     "content, message",
     [(None, "no such file"), ("{not json", "not valid JSON"), ('{"kind": "conformance"}', "schema")],

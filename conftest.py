@@ -130,9 +130,23 @@ def pytest_generate_tests(metafunc):
 
     marker = metafunc.definition.get_closest_marker("devices")
     wanted = marker.args if marker else devices.ALL_DEVICES
-    chosen = [name for name in wanted if name in metafunc.config.stash[DEVICES]]
-    metafunc.config.stash[EXCLUDED_DEVICES].update(name for name in wanted if name not in chosen)
-    metafunc.parametrize("device", [devices.device_param(name) for name in chosen])
+    metafunc.parametrize("device", [devices.device_param(name) for name in wanted])
+
+
+@pytest.hookimpl(trylast=True)  # after -k/-m, so only variants they kept are counted
+def pytest_collection_modifyitems(config, items):
+    """Deselect the variants of devices --device leaves out, counting each one (a test with
+    other parameters has several variants per device)."""
+    chosen = config.stash[DEVICES]
+    kept, left_out = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        device = callspec.params.get("device") if callspec else None
+        (left_out if device is not None and device not in chosen else kept).append(item)
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = kept
+        config.stash[EXCLUDED_DEVICES].update(item.callspec.params["device"] for item in left_out)
 
 
 @pytest.fixture(scope="session")

@@ -33,7 +33,7 @@ def not_run(skipped_reports, excluded_by_option: Counter) -> list[dict]:
         what = "CUDA variants" if reason == CUDA_MISSING else "tests"
         groups[(what, reason)] += 1
     for device, count in excluded_by_option.items():
-        groups[(f"{device.upper()} variants", f"not collected: --device excludes {device}")] += count
+        groups[(f"{device.upper()} variants", f"deselected: --device excludes {device}")] += count
     return [
         {"count": count, "what": what, "reason": reason}
         for (what, reason), count in sorted(groups.items(), key=lambda item: -item[1])

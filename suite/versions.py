@@ -48,9 +48,9 @@ LOAD_WEIGHTS_ONLY_WARNING = Change(
     "2.4", "torch.load warns (FutureWarning) when weights_only is not given"
 )
 LOAD_WEIGHTS_ONLY_DEFAULT = Change("2.6", "torch.load defaults to weights_only=True")
-# pytorch/pytorch#176573 (March 2026) gave the norm layers a `bias` argument; 2.13.0 is the
-# earliest release seen with it here (2.9.1 and older print the tutorials' format).
-BATCHNORM_REPR_BIAS = Change("2.13", "BatchNorm's printout shows bias=True after affine=True")
+# pytorch/pytorch#176573 (March 2026) gave the norm layers a `bias` argument and printed it:
+# torch/nn/modules/batchnorm.py's extra_repr has it in the 2.12.0 wheel, not in 2.11.0's.
+BATCHNORM_REPR_BIAS = Change("2.12", "BatchNorm's printout shows bias=True after affine=True")
 # numpy 2 made numpy.bool a type of its own; torch.tensor/as_tensor of a sequence of them
 # raised "TypeError: 'numpy.bool' object cannot be interpreted as an integer" (seen on 2.5.1
 # with numpy 2.4; pytorch/pytorch#157973, July 2025). 2.9.1 is the earliest release seen

@@ -55,7 +55,7 @@ def test_header_names_versions_devices_and_seed(sample_run):
 
 
 def test_device_cpu_reports_what_it_left_out(sample_run):
-    assert "1 CUDA variants not run: not collected: --device excludes cuda" in sample_run.stdout
+    assert "3 CUDA variants not run: deselected: --device excludes cuda" in sample_run.stdout
 
 
 def test_swallowed_network_attempt_fails_the_test(sample_run):

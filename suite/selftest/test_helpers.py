@@ -158,7 +158,7 @@ def skipped(reason):
 def test_not_run_groups_reasons_and_counts_excluded_devices():
     reports = [skipped("CUDA not available")] * 3 + [skipped("torchvision not installed")]
     groups = reporting.not_run(reports, Counter({"cuda": 5}))
-    assert groups[0] == {"count": 5, "what": "CUDA variants", "reason": "not collected: --device excludes cuda"}
+    assert groups[0] == {"count": 5, "what": "CUDA variants", "reason": "deselected: --device excludes cuda"}
     assert {"count": 3, "what": "CUDA variants", "reason": "CUDA not available"} in groups
     assert reporting.format_not_run(groups)[-1] == "1 tests not run: torchvision not installed"
     assert reporting.format_not_run([]) == ["everything collected ran"]

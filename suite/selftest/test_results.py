@@ -122,7 +122,7 @@ def test_main_job_writes_a_valid_result_and_prints_a_summary(tmp_path):
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "conformance: 1 passed, 0 failed" in completed.stdout, completed.stdout
-    assert "CUDA variants not run: not collected: --device excludes cuda" in completed.stdout
+    assert "CUDA variants not run: deselected: --device excludes cuda" in completed.stdout
     [path] = tmp_path.glob("conformance_*.json")
     written = results.read(path)
     assert written["run"]["devices"] == ["cpu"]

@@ -2,12 +2,19 @@
 
 import socket
 
+import pytest
+
 from hypothesis import given
 from hypothesis import strategies as st
 
 
 def test_device_generic(device):
     assert device in ("cpu", "cuda")
+
+
+@pytest.mark.parametrize("size", [1, 2])
+def test_device_generic_with_another_parameter(device, size):
+    assert device in ("cpu", "cuda") and size in (1, 2)
 
 
 def test_connects_and_swallows_the_error():

@@ -53,6 +53,6 @@ LOAD_WEIGHTS_ONLY_DEFAULT = Change("2.6", "torch.load defaults to weights_only=T
 BATCHNORM_REPR_BIAS = Change("2.12", "BatchNorm's printout shows bias=True after affine=True")
 # numpy 2 made numpy.bool a type of its own; torch.tensor/as_tensor of a sequence of them
 # raised "TypeError: 'numpy.bool' object cannot be interpreted as an integer" (seen on 2.5.1
-# with numpy 2.4; pytorch/pytorch#157973, July 2025). 2.9.1 is the earliest release seen
-# accepting them here (2.6-2.8 were not checked).
+# with numpy 2.4; pytorch/pytorch#157973, July 2025). Checked here with numpy 2.4.6:
+# 2.5.1, 2.7.1 and 2.8.0 raise; 2.9.0 and 2.9.1 accept them.
 NUMPY_BOOL_SCALARS = Change("2.9", "torch.tensor and default_collate accept numpy 2's numpy.bool scalars")

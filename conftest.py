@@ -168,13 +168,18 @@ def data_root(tmp_path_factory):
     return tmp_path_factory.mktemp("datasets")
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_call(item):
+def offline(item):
+    """Run a test's phase with the network blocked; an attempt, even one a library swallowed,
+    fails the phase (setup covers the fixtures that might download)."""
     with guards.network_blocked() as attempts:
         result = yield
     if not item.get_closest_marker("network_attempt_expected"):
         guards.fail_if_attempted(attempts)
     return result
+
+
+pytest_runtest_setup = pytest.hookimpl(wrapper=True)(offline)
+pytest_runtest_call = pytest.hookimpl(wrapper=True)(offline)
 
 
 @pytest.hookimpl(wrapper=True)

@@ -64,6 +64,12 @@ def test_swallowed_network_attempt_fails_the_test(sample_run):
     assert "NetworkAccessAttempted" in out and "192.0.2.1" in out
 
 
+def test_network_attempt_in_a_fixture_fails_the_test(sample_run):
+    out = sample_run.stdout
+    assert "ERROR suite/selftest/samples/harness_sample.py::test_fixture_that_connects" in out
+    assert "192.0.2.2" in out
+
+
 def test_failing_property_prints_how_to_reproduce(sample_run):
     out = sample_run.stdout
     assert "how to reproduce" in out

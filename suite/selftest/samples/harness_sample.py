@@ -17,6 +17,18 @@ def test_device_generic_with_another_parameter(device, size):
     assert device in ("cpu", "cuda") and size in (1, 2)
 
 
+@pytest.fixture
+def downloads_quietly():
+    try:
+        socket.create_connection(("192.0.2.2", 80), timeout=0.01)
+    except Exception:
+        pass
+
+
+def test_fixture_that_connects(downloads_quietly):
+    pass
+
+
 def test_connects_and_swallows_the_error():
     try:
         socket.create_connection(("192.0.2.1", 80), timeout=0.01)

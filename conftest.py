@@ -69,6 +69,12 @@ def pytest_configure(config):
 
     config.stash[EXCLUDED_DEVICES] = Counter()
     config.stash[DEVICES] = devices.selected_devices(config.getoption("device"))
+    from suite.benchmarks import timing
+
+    try:
+        timing.bench_threads()
+    except ValueError as error:
+        raise pytest.UsageError(str(error)) from None
 
     # Nothing a test does may touch the user's caches: torch.hub and dataset roots are temporary.
     config.suite_torch_home = tempfile.mkdtemp(prefix="suite-torch-home-")

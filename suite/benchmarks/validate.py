@@ -97,6 +97,10 @@ def parse_args(argv):
         parser.error("--tolerance must be positive")
     if not args.min_run_time > 0:
         parser.error("--min-run-time must be positive")
+    try:
+        timing.bench_threads()
+    except ValueError as error:
+        parser.error(str(error))
     args.ops = args.ops or list(CHECKS)
     return args
 

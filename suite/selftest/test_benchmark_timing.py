@@ -7,6 +7,7 @@ import weakref
 import pytest
 import torch
 
+from suite import main
 from suite.benchmarks import timing, validate
 
 H100_SXM = "NVIDIA H100 80GB HBM3"
@@ -185,10 +186,16 @@ def test_one_thread_unless_told_otherwise(monkeypatch):
     assert timing.bench_threads() == 4
 
 
-def test_thread_count_setting_is_checked(monkeypatch):
+def test_thread_count_setting_is_checked(monkeypatch, capsys):
     monkeypatch.setenv(timing.THREADS_ENV, "0")
     with pytest.raises(ValueError, match=timing.THREADS_ENV):
         timing.bench_threads()
+    monkeypatch.setenv(timing.THREADS_ENV, "two")
+    for parse_args, argv in ((validate.parse_args, []), (main.parse_args, ["--parts", "benchmarks"])):
+        with pytest.raises(SystemExit) as exit_info:  # argparse's usage error, no traceback
+            parse_args(argv)
+        assert exit_info.value.code == 2
+        assert f"{timing.THREADS_ENV} must be a positive integer, got 'two'" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("per_call_s", [1e-7, 1e-5, 1e-3, 0.05, 2.0])

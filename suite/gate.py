@@ -53,7 +53,8 @@ shown, never refused: a second machine of the same model, or another torch, is w
 is for.
 
 Exit status: 0 no regression, 1 a regression (or too noisy with --fail-on-noise), 2 usage
-error, unreadable or unusable file, no benchmarks in common, or refused environments.
+error, unreadable or unusable file, no benchmarks in common, none of them judged (not timed,
+too few rounds, other units), or refused environments.
 """
 
 import argparse
@@ -76,6 +77,7 @@ OK = "ok"
 NOT_TIMED = "not timed"
 NOT_COMPARABLE = "not comparable"
 FAILING = (REGRESSION, REGRESSION_NOISY)
+JUDGED = (*FAILING, TOO_NOISY, SLOWER_NOT_SIGNIFICANT, FASTER, OK)  # TOO_NOISY: judged, widened
 
 
 @dataclass(frozen=True)
@@ -218,8 +220,8 @@ def parse_args(argv):
         "you must catch. With the default 5%, the self-test catches an injected 10% slowdown in "
         ">= 98% of simulated files and false-alarms on <= 0.6% of unchanged benchmarks.",
         epilog="Exit status: 0 no regression; 1 regression (or too noisy with --fail-on-noise); "
-        "2 usage error, unusable file, no benchmarks in common, or environments that differ in "
-        "hardware or threads (without --allow-env-mismatch). The module docstring "
+        "2 usage error, unusable file, no benchmarks in common or none judged, or environments "
+        "that differ in hardware or threads (without --allow-env-mismatch). The module docstring "
         "(python -c 'import suite.gate; help(suite.gate)') explains the rule and its limits.",
     )
     parser.add_argument("baseline", help="benchmark result file of the reference run")
@@ -350,6 +352,10 @@ def summarize(judgements, rule, fail_on_noise: bool) -> int:
     if failed or noisy:
         print("gate: FAILED" + (" (too noisy, --fail-on-noise)" if noisy and not failed else ""))
         return 1
+    if not any(j.verdict in JUDGED for j in judgements):
+        print("gate: nothing judged (no benchmark in common was timed in both runs, with enough "
+              "rounds and the same unit)")
+        return 2
     print("gate: passed")
     return 0
 

@@ -76,15 +76,20 @@ def write(document: dict, directory: Path = RESULTS_DIR) -> Path:
     return path
 
 
+def refuse_non_finite(name: str):
+    """Python's json reads NaN and Infinity, which are not JSON and poison every ratio."""
+    raise ValueError(f"{name} is not a JSON number")
+
+
 def read(path: Path) -> dict:
     """A result file, checked: a clear ResultError for missing, malformed or off-schema files."""
     try:
-        document = json.loads(Path(path).read_text())
+        document = json.loads(Path(path).read_text(), parse_constant=refuse_non_finite)
     except FileNotFoundError:
         raise ResultError(f"{path}: no such file") from None
     except (OSError, UnicodeDecodeError) as error:
         raise ResultError(f"{path}: cannot be read ({error})") from None
-    except json.JSONDecodeError as error:
+    except ValueError as error:  # json.JSONDecodeError, or NaN/Infinity refused
         raise ResultError(f"{path}: not valid JSON ({error})") from None
     try:
         validate(document)

@@ -158,7 +158,9 @@ class ResultFileWriter(OutcomeRecorder):
         try:
             self.path = results.write(document, self.directory)
         except (OSError, results.ResultError) as error:
+            # the file was asked for: a run that could not leave it must not look green
             self.problem = f"no result file: {error}"
+            session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
 
     def pytest_terminal_summary(self, terminalreporter):
         if self.path:

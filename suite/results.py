@@ -1,6 +1,7 @@
 """One writer for every result file: named by kind, machine, torch version and time,
 validated against results/schema.json, and written atomically."""
 
+import itertools
 import json
 import os
 import re
@@ -72,8 +73,20 @@ def write(document: dict, directory: Path = RESULTS_DIR) -> Path:
             if isinstance(error, (TypeError, ValueError)):  # e.g. NaN, or a numpy integer
                 raise ResultError(f"cannot be written as strict JSON: {error}") from None
             raise
-    os.replace(handle.name, path)
-    return path
+    return publish(Path(handle.name), path)
+
+
+def publish(temporary: Path, path: Path) -> Path:
+    """Give the finished file its name without replacing another run's file (os.link fails on
+    an existing name): a run stamped with the same second gets a -2, -3, ... suffix."""
+    for number in itertools.count(1):
+        candidate = path if number == 1 else path.with_name(f"{path.stem}-{number}{path.suffix}")
+        try:
+            os.link(temporary, candidate)
+        except FileExistsError:
+            continue
+        temporary.unlink()
+        return candidate
 
 
 def refuse_non_finite(name: str):

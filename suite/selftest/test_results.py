@@ -35,6 +35,15 @@ def test_written_file_follows_the_schema_and_reads_back(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == [path.name], "a temporary file was left behind"
 
 
+def test_a_second_file_with_the_same_name_does_not_replace_the_first(tmp_path):
+    first = results.write(document(), tmp_path)
+    second = results.write(document(summary={**document()["summary"], "passed": 2}), tmp_path)
+    assert second == first.with_name(first.stem + "-2.json")
+    assert results.read(first)["summary"]["passed"] == 1
+    assert results.read(second)["summary"]["passed"] == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([first.name, second.name])
+
+
 def test_off_schema_document_is_refused_and_nothing_is_written(tmp_path):
     with pytest.raises(results.ResultError, match="summary"):
         results.write(document(summary={"passed": 1}), tmp_path)
@@ -80,6 +89,21 @@ def report(nodeid, when, outcome, **extra):
     return SimpleNamespace(nodeid=nodeid, when=when, outcome=outcome, duration=0.5,
                            passed=outcome == "passed", failed=outcome == "failed",
                            skipped=outcome == "skipped", longrepr=longrepr, **extra)
+
+
+def test_a_result_file_that_cannot_be_written_fails_the_run(tmp_path, monkeypatch):
+    def disk_full(document, directory):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(reporting, "outcome_document", lambda *args: {})
+    monkeypatch.setattr(results, "write", disk_full)
+    writer = reporting.ResultFileWriter(tmp_path)
+    writer.created, writer.started = results.utc_now(), 0.0
+    config = SimpleNamespace(invocation_params=SimpleNamespace(args=()))
+    session = SimpleNamespace(config=config, exitstatus=pytest.ExitCode.OK)
+    writer.pytest_sessionfinish(session, session.exitstatus)
+    assert session.exitstatus == pytest.ExitCode.INTERNAL_ERROR
+    assert writer.path is None and "No space left on device" in writer.problem
 
 
 def test_recorder_keeps_the_worst_phase_and_the_reason():

@@ -89,19 +89,39 @@ def matrix(releases: list[dict]) -> dict:
     return {name: [cell(per_release.get(name, [])) for per_release in grouped] for name in names}
 
 
+def gate_sides(document: dict) -> dict:
+    """{gate name: (since, what, applies)} as the run recorded them; for a file written before
+    runs recorded them, what today's suite/versions.py says (marked as computed)."""
+    from suite import versions
+
+    recorded = document["run"].get("version_gates")
+    if recorded is not None:
+        return {g["name"]: (g["since"], g["what"], g["applies"], False) for g in recorded}
+    installed = versions.release(document["environment"]["torch"])
+    return {name: (change.since, change.what, change.applies(installed), True)
+            for name, change in versions.changes().items()}
+
+
 def gate_rows(releases: list[dict]) -> list[str]:
-    """The behaviour changes the suite gates on (suite/versions.py): which side each release is
+    """The behaviour changes the suite gates on (suite/versions.py): which side each release was
     on, i.e. which branch of the gated tests ran there."""
     from suite import versions
 
-    changes = [(name, value) for name, value in vars(versions).items()
-               if isinstance(value, versions.Change)]
+    sides = [gate_sides(document) for document in releases]
+    described = {}  # name -> (since, what), the newest release's description first
+    for per_release in reversed(sides):
+        described.update({name: entry[:2] for name, entry in per_release.items()})
     lines = ["| change | since | " + " | ".join(label(r) for r in releases) + " |",
              "|---|---" + "|---" * len(releases) + "|"]
-    for name, change in sorted(changes, key=lambda item: versions.Version(item[1].since)):
-        sides = ["new" if change.applies(versions.release(r["environment"]["torch"])) else "**old**"
-                 for r in releases]
-        lines.append(f"| `{name}`: {escape(change.what)} | {change.since} | " + " | ".join(sides) + " |")
+    for name, (since, what) in sorted(described.items(), key=lambda item: versions.Version(item[1][0])):
+        cells = []
+        for per_release in sides:
+            if name not in per_release:
+                cells.append("not recorded")
+                continue
+            _, _, applies, computed = per_release[name]
+            cells.append(("new" if applies else "**old**") + (" (computed)" if computed else ""))
+        lines.append(f"| `{name}`: {escape(what)} | {since} | " + " | ".join(cells) + " |")
     return lines
 
 
@@ -135,7 +155,8 @@ def render(releases: list[dict]) -> str:
     lines += ["", "## Behaviour changes the suite gates on", "",
               "Tests of these behaviours check the new behaviour on releases marked new and the old "
               "one on releases marked old (suite/versions.py); both pass where the release behaves "
-              "as documented for its side.", ""]
+              "as documented for its side. Sides are those each run recorded; \"computed\" marks a "
+              "file too old to record them, whose side today's suite/versions.py gives.", ""]
     lines += gate_rows(releases)
     lines += ["", f"## What differs between releases ({len(changed)} of {len(rows)} behaviours)", "",
               "Cells that differ from the newest release are in bold.", ""]
@@ -149,7 +170,12 @@ def render(releases: list[dict]) -> str:
 def write_atomically(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile("w", dir=path.parent, suffix=".tmp", delete=False) as handle:
-        handle.write(text)
+        try:
+            handle.write(text)
+        except BaseException:
+            handle.close()
+            os.unlink(handle.name)
+            raise
     os.replace(handle.name, path)
 
 
@@ -162,10 +188,14 @@ def main(argv=None) -> int:
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     try:
         releases = load_releases(args.paths)
-        write_atomically(args.output, render(releases))
-    except (results.ResultError, OSError) as error:
+    except results.ResultError as error:
         print(f"error: {error}", file=sys.stderr)
-        return 1
+        return 2
+    try:
+        write_atomically(args.output, render(releases))
+    except OSError as error:
+        print(f"error: {args.output}: cannot be written ({error.strerror or error})", file=sys.stderr)
+        return 2
     print(f"{len(releases)} release(s): " + ", ".join(r["environment"]["torch"] for r in releases))
     print(f"matrix written to {args.output}")
     return 0

@@ -105,7 +105,7 @@ def summarize(recorder: OutcomeRecorder) -> dict:
 def outcome_document(recorder: OutcomeRecorder, command: list, created, duration: float,
                      exit_code: int) -> dict:
     """A finished pytest run as a result file of kind "conformance" (results/schema.json)."""
-    from suite import environment, results
+    from suite import environment, results, versions
 
     option = recorder.config.option
     return {
@@ -118,6 +118,7 @@ def outcome_document(recorder: OutcomeRecorder, command: list, created, duration
             "devices": list(recorder.config.stash[DEVICES]),
             "hypothesis_profile": option.hypothesis_profile,
             "hypothesis_seed": option.hypothesis_seed,
+            "version_gates": versions.recorded(),
             "duration_s": round(duration, 3),
             "exit_code": exit_code,
         },

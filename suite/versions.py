@@ -56,3 +56,15 @@ BATCHNORM_REPR_BIAS = Change("2.12", "BatchNorm's printout shows bias=True after
 # with numpy 2.4; pytorch/pytorch#157973, July 2025). Checked here with numpy 2.4.6:
 # 2.5.1, 2.7.1 and 2.8.0 raise; 2.9.0 and 2.9.1 accept them.
 NUMPY_BOOL_SCALARS = Change("2.9", "torch.tensor and default_collate accept numpy 2's numpy.bool scalars")
+
+
+def changes() -> dict:
+    """{name: Change} for every change above."""
+    return {name: value for name, value in globals().items() if isinstance(value, Change)}
+
+
+def recorded(installed: Version = TORCH) -> list[dict]:
+    """Each gate and the side the installed torch is on, for result files (the cross-version
+    report shows the sides a run took, not what today's code would say)."""
+    return [{"name": name, "since": change.since, "what": change.what,
+             "applies": change.applies(installed)} for name, change in changes().items()]

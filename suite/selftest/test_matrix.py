@@ -30,7 +30,31 @@ def test_differing_behaviours_are_listed_and_highlighted(tmp_path):
     assert "test_vision" in differs and "test_same" not in differs
     assert "**skipped 1: torchvision not installed**" in differs
     gates = text.split("## Behaviour changes")[1].split("## What differs")[0]
-    assert "| `LOAD_WEIGHTS_ONLY_DEFAULT`" in gates and "| new | **old** |" in gates
+    assert "| `LOAD_WEIGHTS_ONLY_DEFAULT`" in gates
+    assert "| new (computed) | **old** (computed) |" in gates  # files without recorded sides
+
+
+def test_gate_sides_come_from_what_each_run_recorded(tmp_path):
+    """A run records its sides; the report shows those, even where today's gate says otherwise
+    (here a run recorded under an older gate date)."""
+    recorded = [{"name": "BATCHNORM_REPR_BIAS", "since": "2.13", "what": "BatchNorm prints bias",
+                 "applies": False}]
+    document = conformance("2.12.0", {"test_a": "passed"})
+    document["run"]["version_gates"] = recorded
+    results.write(document, tmp_path)
+    output = tmp_path / "matrix.md"
+    assert matrix.main([str(tmp_path), "--output", str(output)]) == 0
+    gates = output.read_text().split("## Behaviour changes")[1].split("## What differs")[0]
+    assert "| `BATCHNORM_REPR_BIAS`: BatchNorm prints bias | 2.13 | **old** |" in gates
+    assert "LOAD_WEIGHTS_ONLY_DEFAULT" not in gates
+
+
+def test_unwritable_output_names_the_output(tmp_path, capsys):
+    results.write(conformance("2.14.1", {"test_a": "passed"}), tmp_path / "in")
+    (tmp_path / "file").write_text("")
+    output = tmp_path / "file" / "matrix.md"
+    assert matrix.main([str(tmp_path / "in"), "--output", str(output)]) == 2
+    assert f"error: {output}: cannot be written" in capsys.readouterr().err
 
 
 def test_newest_file_of_a_release_wins(tmp_path):
@@ -50,5 +74,5 @@ def test_newest_file_of_a_release_wins(tmp_path):
 def test_bad_input_is_a_clear_error_and_writes_nothing(tmp_path, capsys, make, message):
     source, output = tmp_path / "in", tmp_path / "matrix.md"
     make(source)
-    assert matrix.main([str(source), "--output", str(output)]) == 1
+    assert matrix.main([str(source), "--output", str(output)]) == 2
     assert message in capsys.readouterr().err and not output.exists()

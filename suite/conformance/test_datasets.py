@@ -182,7 +182,6 @@ def test_custom_image_dataset_with_dataloader(torchvision, shape, as_dict):
     """The seed's CustomImageDataset over 7 PNG images in a DataLoader(batch_size=3): batches
     of 3, 3, 1; images uint8 (B, C, H, W) (read_image's layout; C = 1 or 3) with the pixels
     written; labels int64 (B,) from the CSV; a dict sample gives a dict of batches."""
-    pytest.importorskip("pandas", reason="the seed's CustomImageDataset reads its CSV with pandas")
     with tempfile.TemporaryDirectory() as folder:
         pixels, labels = write_image_folder(folder, 7, shape)
         dataset = CustomImageDataset(Path(folder) / "labels.csv", folder, as_dict=as_dict)

@@ -212,3 +212,11 @@ def test_main_job_writes_a_valid_benchmark_file(tmp_path):
     assert matmul["extra_info"]["unit"] == "GFLOP/s" and matmul["extra_info"]["throughput"] > 0
     assert len(matmul["stats"]["data"]) == matmul["stats"]["rounds"] >= 20
     assert benchmark["machine_info"]["environment"] == benchmark["environment"]
+    [path] = tmp_path.glob("benchmark_*.json")
+    # pytest-benchmark's own reader still takes our file
+    compared = subprocess.run(
+        [sys.executable, "-c", "from pytest_benchmark.cli import main; main()", "compare", str(path)],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert compared.returncode == 0, compared.stderr[-3000:]
+    assert "test_matmul[cpu-float32-256]" in compared.stdout

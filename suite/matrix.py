@@ -90,8 +90,8 @@ def matrix(releases: list[dict]) -> dict:
 
 
 def gate_sides(document: dict) -> dict:
-    """{gate name: (since, what, applies)} as the run recorded them; for a file written before
-    runs recorded them, what today's suite/versions.py says (marked as computed)."""
+    """{gate name: (since, what, applies, computed)} as the run recorded them; for a file written
+    before runs recorded them, what today's suite/versions.py says (computed=True)."""
     from suite import versions
 
     recorded = document["run"].get("version_gates")

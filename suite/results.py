@@ -79,14 +79,20 @@ def write(document: dict, directory: Path = RESULTS_DIR) -> Path:
 def publish(temporary: Path, path: Path) -> Path:
     """Give the finished file its name without replacing another run's file (os.link fails on
     an existing name): a run stamped with the same second gets a -2, -3, ... suffix."""
-    for number in itertools.count(1):
-        candidate = path if number == 1 else path.with_name(f"{path.stem}-{number}{path.suffix}")
-        try:
-            os.link(temporary, candidate)
-        except FileExistsError:
-            continue
-        temporary.unlink()
-        return candidate
+    try:
+        for number in itertools.count(1):
+            candidate = path if number == 1 else path.with_name(f"{path.stem}-{number}{path.suffix}")
+            try:
+                os.link(temporary, candidate)
+            except FileExistsError:
+                continue
+            except OSError:  # a file system without hard links: check, then rename
+                if candidate.exists():
+                    continue
+                os.replace(temporary, candidate)
+            return candidate
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def refuse_non_finite(name: str):

@@ -44,6 +44,18 @@ def test_a_second_file_with_the_same_name_does_not_replace_the_first(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([first.name, second.name])
 
 
+def test_no_file_is_replaced_on_a_file_system_without_hard_links(tmp_path, monkeypatch):
+    first = results.write(document(), tmp_path)
+
+    def no_links(source, target):
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(results.os, "link", no_links)
+    second = results.write(document(), tmp_path)
+    assert second == first.with_name(first.stem + "-2.json")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([first.name, second.name])
+
+
 def test_off_schema_document_is_refused_and_nothing_is_written(tmp_path):
     with pytest.raises(results.ResultError, match="summary"):
         results.write(document(summary={"passed": 1}), tmp_path)

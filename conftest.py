@@ -176,7 +176,7 @@ def data_root(tmp_path_factory):
 
 def offline(item):
     """Run a test's phase with the network blocked; an attempt, even one a library swallowed,
-    fails the phase (setup covers the fixtures that might download)."""
+    fails the phase (setup and teardown cover the fixtures)."""
     with guards.network_blocked() as attempts:
         result = yield
     if not item.get_closest_marker("network_attempt_expected"):
@@ -186,6 +186,7 @@ def offline(item):
 
 pytest_runtest_setup = pytest.hookimpl(wrapper=True)(offline)
 pytest_runtest_call = pytest.hookimpl(wrapper=True)(offline)
+pytest_runtest_teardown = pytest.hookimpl(wrapper=True)(offline)
 
 
 @pytest.hookimpl(wrapper=True)

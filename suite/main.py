@@ -77,13 +77,12 @@ def parse_args(argv):
 
         if not torch.cuda.is_available():
             parser.error("--device cuda was asked for, but CUDA is not available on this machine")
-    if "benchmarks" in args.parts:
-        from suite.benchmarks import timing
+    from suite.benchmarks import timing
 
-        try:
-            timing.bench_threads()
-        except ValueError as error:
-            parser.error(str(error))
+    try:  # checked for every part, as pytest itself checks it (conftest)
+        timing.bench_threads()
+    except ValueError as error:
+        parser.error(str(error))
     args.hypothesis_profile = args.hypothesis_profile or profiles.default_profile()
     args.results_dir = args.results_dir.resolve()  # the parts run from the repository root
     try:

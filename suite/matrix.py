@@ -170,13 +170,12 @@ def render(releases: list[dict]) -> str:
 def write_atomically(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile("w", dir=path.parent, suffix=".tmp", delete=False) as handle:
-        try:
-            handle.write(text)
-        except BaseException:
-            handle.close()
-            os.unlink(handle.name)
-            raise
-    os.replace(handle.name, path)
+        temporary = Path(handle.name)
+    try:
+        temporary.write_text(text)
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def main(argv=None) -> int:
@@ -188,7 +187,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     try:
         releases = load_releases(args.paths)
-    except results.ResultError as error:
+    except (results.ResultError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     try:

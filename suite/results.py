@@ -3,6 +3,7 @@ validated against results/schema.json, and written atomically."""
 
 import itertools
 import json
+import math
 import os
 import re
 import tempfile
@@ -35,7 +36,11 @@ def validator() -> jsonschema.protocols.Validator:
 
 
 def validate(document: dict) -> None:
-    error = jsonschema.exceptions.best_match(validator().iter_errors(document))
+    errors = list(validator().iter_errors(document))
+    # A field failing inside a kind's branch also makes that branch's names "unevaluated" at
+    # the top: report the field, not the consequence.
+    specific = [error for error in errors if error.validator != "unevaluatedProperties"]
+    error = jsonschema.exceptions.best_match(specific or errors)
     if error is not None:
         where = "/".join(str(part) for part in error.absolute_path) or "(top level)"
         raise ResultError(f"does not follow results/schema.json at {where}: {error.message}") from None
@@ -100,10 +105,19 @@ def refuse_non_finite(name: str):
     raise ValueError(f"{name} is not a JSON number")
 
 
+def finite_float(text: str) -> float:
+    """A JSON number too large for a float (1e999) would be read as inf."""
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} is too large for a float")
+    return value
+
+
 def read(path: Path) -> dict:
     """A result file, checked: a clear ResultError for missing, malformed or off-schema files."""
     try:
-        document = json.loads(Path(path).read_text(), parse_constant=refuse_non_finite)
+        document = json.loads(Path(path).read_text(), parse_constant=refuse_non_finite,
+                              parse_float=finite_float)
     except FileNotFoundError:
         raise ResultError(f"{path}: no such file") from None
     except (OSError, UnicodeDecodeError) as error:

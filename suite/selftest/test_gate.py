@@ -396,7 +396,7 @@ def test_a_gate_that_judged_nothing_does_not_pass(tmp_path, capsys):
         [bench_entry(MATMUL, quiet_times(1)[:1])]))
     twice_as_slow = write(tmp_path / "cand.json", benchmark_document(
         [bench_entry(MATMUL, 2 * quiet_times(1)[:1])]))
-    code, out, err = run_gate(capsys, baseline, twice_as_slow)
+    code, out, _ = run_gate(capsys, baseline, twice_as_slow)
     assert code == 2 and "gate: nothing judged" in out and gate.TOO_FEW_ROUNDS in out
     untimed = write(tmp_path / "untimed.json", benchmark_document(
         [bench_entry(MATMUL, quiet_times(1)[:1], timed=False)]))

@@ -25,16 +25,17 @@ def run_pytest(*args, env=None):
 
 
 @pytest.mark.parametrize(
-    "args, message",
+    "args, env, message",
     [
-        (["--device", "tpu"], "invalid choice: 'tpu'"),
-        (["--hypothesis-profile", "nightly"], "unknown hypothesis profile 'nightly'"),
-        (["--no-such-option"], "unrecognized arguments: --no-such-option"),
+        (["--device", "tpu"], {}, "invalid choice: 'tpu'"),
+        (["--hypothesis-profile", "nightly"], {}, "unknown hypothesis profile 'nightly'"),
+        (["--no-such-option"], {}, "unrecognized arguments: --no-such-option"),
+        ([], {"SUITE_BENCH_THREADS": "two"}, "SUITE_BENCH_THREADS must be a positive integer"),
     ],
-    ids=["unknown-device", "unknown-profile", "unknown-option"],
+    ids=["unknown-device", "unknown-profile", "unknown-option", "bad-benchmark-threads"],
 )
-def test_bad_option_is_a_usage_error(args, message):
-    result = run_pytest(*args, str(SAMPLE))
+def test_bad_option_is_a_usage_error(args, env, message):
+    result = run_pytest(*args, str(SAMPLE), env=env)
     assert result.returncode == USAGE_ERROR, result.stdout + result.stderr
     assert message in result.stderr
     assert "Traceback" not in result.stderr
@@ -56,6 +57,13 @@ def test_header_names_versions_devices_and_seed(sample_run):
 
 def test_device_cpu_reports_what_it_left_out(sample_run):
     assert "3 CUDA variants not run: deselected: --device excludes cuda" in sample_run.stdout
+
+
+def test_variants_left_out_by_k_are_not_counted_as_left_out_by_device():
+    completed = run_pytest("-p", "no:xdist", "--device", "cpu", "-k", "another_parameter",
+                           str(SAMPLE), env={"CI": ""})
+    assert "2 CUDA variants not run: deselected: --device excludes cuda" in completed.stdout
+
 
 
 def test_swallowed_network_attempt_fails_the_test(sample_run):

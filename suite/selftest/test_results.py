@@ -79,8 +79,9 @@ def test_unknown_field_in_a_suite_record_is_refused(tmp_path):
 @pytest.mark.parametrize(
     "content, message",
     [(None, "no such file"), ("{not json", "not valid JSON"), ('{"kind": "conformance"}', "schema"),
-     ('{"duration_s": NaN}', "NaN is not a JSON number")],
-    ids=["missing", "malformed", "wrong-schema", "non-finite"],
+     ('{"duration_s": NaN}', "NaN is not a JSON number"),
+     ('{"duration_s": 1e999}', "1e999 is too large for a float")],
+    ids=["missing", "malformed", "wrong-schema", "non-finite", "overflowing"],
 )
 def test_reading_a_bad_file_is_a_clear_error(tmp_path, content, message):
     path = tmp_path / "result.json"

@@ -168,12 +168,6 @@ def torchvision():
     return torchvision
 
 
-@pytest.fixture(scope="session")
-def data_root(tmp_path_factory):
-    """Where datasets are written and read: a temporary directory, never the user's."""
-    return tmp_path_factory.mktemp("datasets")
-
-
 def offline(item):
     """Run a test's phase with the network blocked; an attempt, even one a library swallowed,
     fails the phase (setup and teardown cover the fixtures)."""

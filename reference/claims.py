@@ -161,7 +161,7 @@ CLAIMS = [
           covered_by="test_losses_optim.py::test_backward_accumulates_gradients"),
     Claim("002-zero-grad", "002", "optimizer.zero_grad() 를 호출해 ... 재설정",
           "zero_grad() resets the gradients (to None since torch 2.0)",
-          covered_by="test_losses_optim.py::test_zero_grad_default_follows_release"),
+          covered_by="test_losses_optim.py::test_zero_grad_sets_grads_to_none"),
     Claim("002-whole-model-load", "002", "model = torch.load('model.pth')",
           "gives back the saved VGG model", covered_by="test_serialization.py::test_whole_model_default_load_follows_release",
           tutorial_value="loads", note="from torch 2.6 this needs torch.load(path, weights_only=False)"),
@@ -187,7 +187,7 @@ CLAIMS = [
           "9 Ankle Boot",
           expected=["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
                     "Sneaker", "Bag", "Ankle boot"],
-          check="dataset_classes", args={"dataset": "FashionMNIST"}, needs_torchvision=True,
+          covered_by="test_datasets.py::test_mnist_classes_are_documented",
           tutorial_value=["T-Shirt", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
                           "Sneaker", "Bag", "Ankle Boot"],
           note="the same classes in the same order (label i is labels_map[i]); FashionMNIST.classes "
@@ -212,6 +212,12 @@ CLAIMS = [
           covered_by="convergence/test_convergence.py::test_tutorial_training_claims",
           note="the tutorial's own printout dips at epoch 3 (60.3 -> 59.8); on real MNIST "
                "digits the accuracy rises every epoch on every seed and ends far above chance"),
+    Claim("002-mlp-final-accuracy", "002", "test_loop: print(f\"Accuracy: {(100 * correct):>0.1f}%\")",
+          "Accuracy: 65.1% after 5 epochs (chance: 10 %)",
+          covered_by="convergence/test_convergence.py::test_tutorial_training_claims",
+          note="FashionMNIST's 65.1 % is not comparable with real MNIST digits; what is checked is "
+               "the shape of the claim: after the 5 epochs, every seed at least 60 % (measured "
+               "74.2-77.2 %), far above chance"),
     Claim("002-cnn-trains", "002", "net = Net(); optim.Adam(net.parameters(), lr=3e-4); batch_size=1",
           "the CNN learns MNIST (no accuracy printed)",
           covered_by="convergence/test_convergence.py::test_tutorial_training_claims",
@@ -245,7 +251,7 @@ CLAIMS = [
           covered_by="test_dataloader.py::test_shuffle_reshuffles_every_epoch"),
     Claim("002-num-workers", "002", "num_workers = 0 # 데이터를 로드할 때 사용하는 서브프로세스의 수",
           "num_workers is the number of subprocesses that load the data",
-          covered_by="test_dataloader.py::test_workers_yield_the_same_batches"),
+          covered_by="test_dataloader.py::test_workers_are_subprocesses"),
     # --- seed 002: the MLP -----------------------------------------------------------------
     Claim("002-neuralnetwork-repr", "002", "print(model)", printed("neuralnetwork_seed002"),
           expected=True, check="prints_as", subject="NeuralNetwork",

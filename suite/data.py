@@ -83,3 +83,17 @@ def load_split(root: Path, normalize: bool, train: bool):
     loader = torch.utils.data.DataLoader(dataset, batch_size=1000)
     images, labels = zip(*loader)
     return torch.cat(images), torch.cat(labels)
+
+
+def write_random_mnist(root, name: str, sizes: dict, seed: int = 0) -> dict:
+    """Random 28x28 uint8 images (0 and 255 included) and labels for the "train" and "test"
+    splits, written as the raw IDX files torchvision's loader `name` (MNIST, FashionMNIST)
+    reads; returns {split: (images, labels)}."""
+    rng = np.random.default_rng(seed)
+    splits = {}
+    for split in ("train", "test"):
+        images = rng.integers(0, 256, size=(sizes[split], 28, 28), dtype=np.uint8)
+        images[0, 0, :2] = (0, 255)
+        splits[split] = (images, rng.integers(0, 10, size=sizes[split], dtype=np.uint8))
+    write_mnist_raw(root, name, *splits["train"], *splits["test"])
+    return splits

@@ -135,3 +135,12 @@ def meta_torchvision_model(name, **kwargs):
 
     with torch.device("meta"):
         return getattr(torchvision.models, name)(weights=None, **kwargs)
+
+
+def one_hot_target(y, num_classes=10, device="cpu"):
+    """Seed 002's target_transform, Lambda(lambda y: torch.zeros(10, dtype=torch.float)
+    .scatter_(dim=0, index=torch.tensor(y), value=1)), with the class count and device as
+    parameters."""
+    return torch.zeros(num_classes, dtype=torch.float, device=device).scatter_(
+        dim=0, index=torch.tensor(y, device=device), value=1
+    )

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import pytest
 import torch
 
+from reference.nn import conv_output_size
 from suite.benchmarks import timing
 
 
@@ -28,7 +29,7 @@ class ConvCase:
 
     @property
     def out_size(self):
-        return timing.conv_output_size(self.size, self.kernel, self.stride, self.padding)
+        return conv_output_size(self.size, self.kernel, self.stride, self.padding)
 
     def forward_gflop(self):
         return timing.conv2d_gflop(self.batch, self.in_channels, self.out_channels, self.kernel,

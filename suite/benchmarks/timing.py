@@ -71,11 +71,6 @@ def conv2d_gflop(batch, in_channels, out_channels, kernel, out_size, groups=1) -
     return 2 * batch * out_channels * out_size * out_size * taps / 1e9
 
 
-def conv_output_size(size, kernel, stride=1, padding=0) -> int:
-    """The Conv2d documentation's formula (dilation 1)."""
-    return (size + 2 * padding - kernel) // stride + 1
-
-
 def gigabytes(nbytes: int) -> float:
     return nbytes / 1e9
 

@@ -15,9 +15,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from reference import claims as catalog
-from reference import idx
 from reference import nn as oracle
-from suite import environment, models, versions
+from suite import data, environment, models, versions
 from suite.tolerances import assert_close_to
 
 
@@ -153,14 +152,6 @@ def dataloader_batch_shapes(claim):
     return {"features": list(features.shape), "labels": list(labels.shape)}
 
 
-def written_mnist_like(root, name, train_size):
-    """Random images and labels written as the raw IDX files torchvision's loader reads."""
-    rng = np.random.default_rng(0)
-    images = rng.integers(0, 256, size=(train_size, 28, 28), dtype=np.uint8)
-    labels = rng.integers(0, 10, size=train_size, dtype=np.uint8)
-    idx.write_mnist_raw(root, name, images, labels, images[:1], labels[:1])
-
-
 def fashionmnist_shapes(claim):
     """The seed's FashionMNIST(transform=ToTensor()): one sample, and the first batch of
     DataLoader(batch_size=64, shuffle=True); the values the claim names."""
@@ -168,7 +159,7 @@ def fashionmnist_shapes(claim):
     from torch.utils.data import DataLoader
 
     with tempfile.TemporaryDirectory() as root:
-        written_mnist_like(root, "FashionMNIST", claim.args["train_size"])
+        data.write_random_mnist(root, "FashionMNIST", {"train": claim.args["train_size"], "test": 1})
         training_data = torchvision.datasets.FashionMNIST(
             root, train=True, download=False, transform=torchvision.transforms.ToTensor())
         sample_idx = torch.randint(len(training_data), size=(1,)).item()
@@ -179,14 +170,6 @@ def fashionmnist_shapes(claim):
                 "label_type": type(label).__name__, "features": list(features.shape),
                 "labels": list(labels.shape)}
     return {key: measured[key] for key in claim.expected}
-
-
-def dataset_classes(claim):
-    import torchvision
-
-    with tempfile.TemporaryDirectory() as root:
-        written_mnist_like(root, claim.args["dataset"], 1)
-        return getattr(torchvision.datasets, claim.args["dataset"])(root, download=False).classes
 
 
 def dataloader_progress(claim):
@@ -315,7 +298,7 @@ def freeze_first_conv(claim):
 CHECKS = {check.__name__: check for check in [
     state_dict_shapes, parameter_shapes, parameter_values, prints_as,
     is_pretrained, raises, output_shape, yields_parameterless_modules, ones_like_of_data, dataloader_batch_shapes, prediction_shape,
-    fashionmnist_shapes, dataset_classes, dataloader_progress,
+    fashionmnist_shapes, dataloader_progress,
     pool_of_printed_image, normalize_mnist_image, layer_shapes, layer_parameters,
     parameter_totals, summary_sizes_mb, trainable_change_from_dropout, linear_model_output,
     alexnet_classifier_0, module_names, freeze_first_conv,

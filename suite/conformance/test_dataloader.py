@@ -16,6 +16,7 @@ torch only: nothing here needs torchvision.
 """
 
 import math
+import os
 from collections.abc import Mapping
 
 import numpy as np
@@ -142,6 +143,27 @@ def test_workers_yield_the_same_batches(n, batch_size, shuffle):
     if not shuffle:
         assert labels == list(range(n))
     assert all(features == [[i, -i] for i in batch] for features, batch in in_workers)
+
+
+class WhereLoaded(torch.utils.data.Dataset):
+    """Each sample says which worker loaded it, and in which process."""
+
+    def __len__(self):
+        return 8
+
+    def __getitem__(self, index):
+        info = torch.utils.data.get_worker_info()
+        return {"worker": -1 if info is None else info.id, "pid": os.getpid()}
+
+
+def test_workers_are_subprocesses():
+    """num_workers=2: "how many subprocesses to use for data loading". Every sample is loaded
+    by worker 0 or 1 (get_worker_info()), in two processes other than this one."""
+    batches = list(loader(WhereLoaded(), batch_size=2, num_workers=2))
+    workers = {worker for batch in batches for worker in batch["worker"].tolist()}
+    pids = {pid for batch in batches for pid in batch["pid"].tolist()}
+    assert workers == {0, 1}, f"samples loaded by workers {workers}, not by 0 and 1"
+    assert len(pids) == 2 and os.getpid() not in pids, f"loaded in processes {pids}"
 
 
 # --- default_collate -------------------------------------------------------------------------

@@ -23,12 +23,15 @@ import numpy as np
 import pytest
 import torch
 
-from reference import idx
 from reference import images as ref
 from reference import nn as nn_ref
+from suite import data
+from suite.models import one_hot_target
 from suite.tolerances import assert_close_to
 
 DOCUMENTED_CLASSES = {
+    # torchvision.datasets.MNIST.classes as its source defines them (the MNIST page only says
+    # the labels are the digits 0 to 9)
     "MNIST": ["0 - zero", "1 - one", "2 - two", "3 - three", "4 - four", "5 - five", "6 - six",
               "7 - seven", "8 - eight", "9 - nine"],
     # github.com/zalandoresearch/fashion-mnist, "Labels"
@@ -36,20 +39,6 @@ DOCUMENTED_CLASSES = {
                      "Sneaker", "Bag", "Ankle boot"],
 }
 SPLIT_SIZES = {"train": 5, "test": 3}
-
-
-def write_mnist_like(root, name, sizes=SPLIT_SIZES, seed=0):
-    """Random 28x28 uint8 images (0 and 255 included) and labels for both splits, written as
-    the raw IDX files the loader reads; returns {split: (images, labels)}."""
-    rng = np.random.default_rng(seed)
-    splits = {}
-    for split, count in sizes.items():
-        images = rng.integers(0, 256, size=(count, 28, 28), dtype=np.uint8)
-        images[0, 0, :2] = (0, 255)
-        labels = rng.integers(0, 10, size=count, dtype=np.uint8)
-        splits[split] = (images, labels)
-    idx.write_mnist_raw(root, name, *splits["train"], *splits["test"])
-    return splits
 
 
 @pytest.mark.parametrize("split", SPLIT_SIZES)
@@ -62,7 +51,7 @@ def test_mnist_loader_reads_the_written_files(torchvision, name, split):
 
     dataset_class = getattr(torchvision.datasets, name)
     with tempfile.TemporaryDirectory() as root:
-        images, labels = write_mnist_like(root, name)[split]
+        images, labels = data.write_random_mnist(root, name, SPLIT_SIZES)[split]
         train = split == "train"
         plain = dataset_class(root, train=train, download=False)
         as_tensors = dataset_class(root, train=train, download=False,
@@ -83,14 +72,10 @@ def test_mnist_loader_reads_the_written_files(torchvision, name, split):
 def test_mnist_classes_are_documented(torchvision, name):
     """`classes` lists the documented class names in label order; class_to_idx inverts it."""
     with tempfile.TemporaryDirectory() as root:
-        write_mnist_like(root, name, sizes={"train": 1, "test": 1})
+        data.write_random_mnist(root, name, {"train": 1, "test": 1})
         dataset = getattr(torchvision.datasets, name)(root, train=True, download=False)
         assert dataset.classes == DOCUMENTED_CLASSES[name]
         assert dataset.class_to_idx == {c: i for i, c in enumerate(DOCUMENTED_CLASSES[name])}
-
-
-def tutorial_one_hot(y):
-    return torch.zeros(10, dtype=torch.float).scatter_(dim=0, index=torch.tensor(y), value=1)
 
 
 def test_tutorial_fashionmnist_pipeline(torchvision):
@@ -99,11 +84,11 @@ def test_tutorial_fashionmnist_pipeline(torchvision):
     float32 (B, 10) one-hot targets, B = 4, 4, 2 for 10 images; every image once, with the
     one-hot of its own label."""
     with tempfile.TemporaryDirectory() as root:
-        splits = write_mnist_like(root, "FashionMNIST", sizes={"train": 10, "test": 1})
+        splits = data.write_random_mnist(root, "FashionMNIST", {"train": 10, "test": 1})
         images, labels = splits["train"]
         dataset = torchvision.datasets.FashionMNIST(
             root, train=True, download=False, transform=torchvision.transforms.ToTensor(),
-            target_transform=torchvision.transforms.Lambda(tutorial_one_hot))
+            target_transform=torchvision.transforms.Lambda(one_hot_target))
         data_loader = torch.utils.data.DataLoader(
             dataset, batch_size=4, shuffle=True, generator=torch.Generator().manual_seed(0))
         expected_images = np.stack([ref.to_tensor(pixels) for pixels in images])

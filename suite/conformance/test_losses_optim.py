@@ -287,7 +287,7 @@ def test_backward_accumulates_gradients(device, problem):
 
 
 @given(problem=linear_problems())
-def test_zero_grad_default_follows_release(device, problem):
+def test_zero_grad_sets_grads_to_none(device, problem):
     """optimizer.zero_grad() sets .grad to None since torch 2.0 (zeros before: a release older
     than the suite supports); the next backward() gives the plain gradient, not an accumulated
     one."""

@@ -18,16 +18,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from reference import nn as ref
+from suite.models import one_hot_target
 from suite.strategies import shapes
 
 MAX_CLASSES = 12
-
-
-def tutorial_target_transform(y, num_classes=10, device="cpu"):
-    """The seed's Lambda body, with the class count and device as parameters."""
-    return torch.zeros(num_classes, dtype=torch.float, device=device).scatter_(
-        dim=0, index=torch.tensor(y, device=device), value=1
-    )
 
 
 @st.composite
@@ -48,7 +42,7 @@ def test_tutorial_lambda_one_hot_matches_reference(device, data):
     y = data.draw(st.integers(0, num_classes - 1), label="y")
     expected = ref.one_hot(np.array(y), num_classes)
 
-    target = tutorial_target_transform(y, num_classes, device)
+    target = one_hot_target(y, num_classes, device)
     assert target.dtype == torch.float32 and target.device.type == device
     np.testing.assert_array_equal(target.cpu().numpy(), expected.astype(np.float32))
 
@@ -59,7 +53,7 @@ def test_tutorial_lambda_one_hot_matches_reference(device, data):
 
 def test_tutorial_label_3_example():
     """Seed 002: label 3 -> [0, 0, 0, 1, 0, 0, 0, 0, 0, 0] (the tutorial's own number)."""
-    target = tutorial_target_transform(3)
+    target = one_hot_target(3)
     np.testing.assert_array_equal(
         target.numpy(), np.array([0, 0, 0, 1, 0, 0, 0, 0, 0, 0], dtype=np.float32)
     )
@@ -97,7 +91,7 @@ def test_tutorial_scatter_out_of_range_label_raises(num_classes, beyond, negativ
     """scatter_ requires 0 <= index < size(dim): a label >= n (or < 0) raises RuntimeError."""
     y = -1 - beyond if negative else num_classes + beyond
     with pytest.raises(RuntimeError, match="out of bounds"):
-        tutorial_target_transform(y, num_classes)
+        one_hot_target(y, num_classes)
 
 
 @given(case=labels_and_classes(min_size=1), data=st.data())

@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 
 from reference import images as ref
 from reference import nn as nn_ref
+from suite.models import one_hot_target
 from suite.strategies import FLOAT, INTEGER, NUMPY_DTYPE, TORCH_DTYPE, arrays, dtypes
 from suite.tolerances import assert_close_to
 
@@ -161,15 +162,11 @@ def test_normalize_rejects_integer_images(torchvision):
         torchvision.transforms.Normalize([0.5], [0.5])(image)
 
 
-def tutorial_one_hot(y):
-    return torch.zeros(10, dtype=torch.float).scatter_(dim=0, index=torch.tensor(y), value=1)
-
-
 @pytest.mark.parametrize("label", range(10))
 def test_tutorial_lambda_one_hot_target(torchvision, label):
     """Lambda(lambda y: torch.zeros(10, dtype=torch.float).scatter_(dim=0,
     index=torch.tensor(y), value=1)) maps the label y to the float32 one-hot vector of y."""
-    target_transform = torchvision.transforms.Lambda(tutorial_one_hot)
+    target_transform = torchvision.transforms.Lambda(one_hot_target)
     target = target_transform(label)
     assert isinstance(target, torch.Tensor), f"Lambda gave {target!r}"
     expected = nn_ref.one_hot(np.array(label), 10).astype(np.float32)

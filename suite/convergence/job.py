@@ -29,8 +29,7 @@ def load_data() -> dict:
 
 def summarize(spec: training.Spec, device: str, runs: list) -> dict:
     finals = [run.accuracies[-1] for run in runs]
-    times = [run.record(DATASET)["time_to_target_s"] for run in runs]
-    reached = [t for t in times if t is not None]
+    reached = [run.time_to_target_s() for run in runs if run.time_to_target_s() is not None]
     return {
         "model": spec.model,
         "device": device,

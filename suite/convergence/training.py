@@ -64,9 +64,13 @@ class Run:
         reached = [e["epoch"] for e in self.history if e["test_accuracy"] >= self.spec.target_accuracy]
         return reached[0] if reached else None
 
+    def time_to_target_s(self) -> float | None:
+        """Training time until the end of the first epoch at or above the target."""
+        first = self.epochs_to_target()
+        return None if first is None else self.history[first - 1]["elapsed_s"]
+
     def record(self, dataset: str) -> dict:
         """The run as results/schema.json's convergence_run."""
-        first = self.epochs_to_target()
         return {
             "model": self.spec.model,
             "device": self.device,
@@ -77,8 +81,8 @@ class Run:
             "steps_per_epoch": self.steps_per_epoch,
             "epochs": len(self.history),
             "target_accuracy": self.spec.target_accuracy,
-            "epochs_to_target": first,
-            "time_to_target_s": None if first is None else self.history[first - 1]["elapsed_s"],
+            "epochs_to_target": self.epochs_to_target(),
+            "time_to_target_s": self.time_to_target_s(),
             "final_accuracy": self.accuracies[-1],
             "samples_per_s": round(self.samples / self.train_time_s, 1),
             "duration_s": round(self.duration_s, 3),
@@ -212,7 +216,7 @@ MLP = Spec("mlp", "SGD", lr=1e-3, batch_size=64, normalize=False, steps_per_epoc
            ))
 CNN = Spec("cnn", "Adam", lr=1e-3, batch_size=16, normalize=True,
            epochs=10, seeds=(0, 1, 2), target_accuracy=0.95, checks=(
-               ("002-cnn-reaches-target", reaches_target_on_every_seed),
+               ("002-cnn-trains", reaches_target_on_every_seed),
            ))
 
 FULL = {"mlp": MLP, "cnn": CNN}

@@ -62,3 +62,13 @@ BREAKAGES = [
 @pytest.mark.parametrize("breakage, test", cases(BREAKAGES))
 def test_breakage_is_caught(breakage, test, monkeypatch):
     assert_caught(breakage, test, monkeypatch)
+
+
+def test_convergence_checks_cite_catalog_claims():
+    """Result files and the summary name each check by a claim id of reference/claims.py."""
+    from reference import claims as catalog
+
+    ids = {claim.id for claim in catalog.CLAIMS}
+    for variant in training.VARIANTS.values():
+        for spec in variant.values():
+            assert {claim for claim, _ in spec.checks} <= ids, spec.model

@@ -270,9 +270,9 @@ BREAKAGES = [
     Breakage("backward-overwrites-grad", backward_overwrites_grad,
              [on_cpu(losses.test_backward_accumulates_gradients)]),
     Breakage("zero_grad-fills-zeros", zero_grad_as("fills-zeros"),
-             [on_cpu(losses.test_zero_grad_default_follows_release)]),
+             [on_cpu(losses.test_zero_grad_sets_grads_to_none)]),
     Breakage("zero_grad-is-noop", zero_grad_as("noop"), [
-        on_cpu(losses.test_zero_grad_default_follows_release),
+        on_cpu(losses.test_zero_grad_sets_grads_to_none),
         on_cpu(losses.test_zero_grad_set_to_none_false_zeroes_in_place),
         on_cpu(losses.test_tutorial_training_loop_matches_numpy),
     ]),

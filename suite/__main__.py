@@ -1,5 +1,5 @@
 import sys
 
-from suite.main import main
+from suite.tools.main import main
 
 sys.exit(main())

@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy
 import torch
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+import suite
+
 NOT_INSTALLED = "not installed"
 
 
@@ -57,9 +58,11 @@ def blas_backend() -> str:
 
 
 def git_commit() -> str | None:
+    if not (suite.ROOT / ".git").exists():  # an installed suite: its version says what it is
+        return None
     try:
         result = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=10
+            ["git", "rev-parse", "HEAD"], cwd=suite.ROOT, capture_output=True, text=True, timeout=10
         )
     except (OSError, subprocess.TimeoutExpired):
         return None

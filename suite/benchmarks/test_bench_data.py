@@ -11,50 +11,20 @@ import numpy as np
 import pytest
 import torch
 
-from suite.benchmarks import timing
-
-DATASET_SAMPLES = 2048
-BATCH_SIZE = 64
-ARRAY_ELEMENTS = 8 * 2**20  # float32: 32 MiB, well beyond the last-level cache
-
-
-def dataloader_epoch_call(device, num_workers):
-    """fn: one pass over an in-memory FashionMNIST-sized dataset, each batch moved to `device`.
-
-    With workers, they persist across passes: the timed figure is the steady-state throughput
-    of a long epoch, not the start of the worker processes (paid once, in the warm-up)."""
-    generator = torch.Generator().manual_seed(0)
-    dataset = torch.utils.data.TensorDataset(
-        torch.rand(DATASET_SAMPLES, 1, 28, 28, generator=generator),
-        torch.randint(0, 10, (DATASET_SAMPLES,), generator=generator),
-    )
-    loader = torch.utils.data.DataLoader(
-        dataset, batch_size=BATCH_SIZE, shuffle=True, num_workers=num_workers,
-        persistent_workers=num_workers > 0, pin_memory=device.type == "cuda",
-        generator=torch.Generator().manual_seed(0),
-    )
-
-    def epoch():
-        samples = 0
-        for images, labels in loader:
-            images = images.to(device, non_blocking=True)
-            labels = labels.to(device, non_blocking=True)
-            samples += len(labels)
-        return samples
-
-    return epoch
-
+from suite.benchmarks import harness
+from suite.benchmarks.workloads import BATCH_SIZE, DATASET_SAMPLES, dataloader_epoch_call
 
 @pytest.mark.parametrize("num_workers", (0, 2), ids=lambda n: f"workers{n}")
 def test_dataloader(benchmark, device, num_workers):
     """Iterating a DataLoader of 64-image batches (shuffled, default collate)."""
     epoch = dataloader_epoch_call(torch.device(device), num_workers)
     # the workers stop when `epoch`, which holds the loader, goes at the test's return
-    timing.measure(benchmark, epoch, device=device, unit="samples/s",
+    harness.measure(benchmark, epoch, device=device, unit="samples/s",
                    work_per_call=DATASET_SAMPLES, num_workers=num_workers,
                    batch_size=BATCH_SIZE, persistent_workers=num_workers > 0)
 
 
+ARRAY_ELEMENTS = 8 * 2**20  # float32: 32 MiB, well beyond the last-level cache
 CONVERSIONS = ("from_numpy", "tensor")
 
 
@@ -66,6 +36,6 @@ def test_numpy_to_tensor(benchmark, device, conversion):
     convert = getattr(torch, conversion)
     shares = bool(np.shares_memory(convert(array).numpy(), array))
     assert shares == (conversion == "from_numpy"), "the timed call does not do what it is named"
-    timing.measure(benchmark, lambda: convert(array), device=device, unit="GB/s",
-                   work_per_call=timing.gigabytes(array.nbytes), dtype=torch.float32,
+    harness.measure(benchmark, lambda: convert(array), device=device, unit="GB/s",
+                   work_per_call=harness.gigabytes(array.nbytes), dtype=torch.float32,
                    array_bytes=array.nbytes, shares_memory=shares)

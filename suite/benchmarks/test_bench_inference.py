@@ -6,7 +6,7 @@ at batch 1 (latency-bound) and batch 8.
 import pytest
 import torch
 
-from suite.benchmarks import timing
+from suite.benchmarks import harness
 
 MODELS = ("resnet18", "mobilenet_v2")
 BATCHES = (1, 8)
@@ -21,5 +21,5 @@ def test_inference(benchmark, torchvision, device, model_name, batch):
     model = getattr(torchvision.models, model_name)(weights=None).to(device).eval()
     images = torch.rand(batch, 3, 224, 224, device=device)
     with torch.inference_mode():
-        timing.measure(benchmark, lambda: model(images), device=device, unit="images/s",
+        harness.measure(benchmark, lambda: model(images), device=device, unit="images/s",
                        work_per_call=batch, dtype=torch.float32, model=model_name, batch=batch)

@@ -3,30 +3,24 @@
 float32 on every device; float16 and bfloat16 only on CUDA, where Tensor Cores make them a
 different workload: their CPU variants are not generated at all (the `devices("cuda")` marker),
 since a CPU half-precision matmul is not what the issue asks to track. A figure above the
-device's documented peak is an error (timing.check_canary), not a result.
+device's documented peak is an error (peaks.check_canary), not a result.
 """
 
 import pytest
 import torch
 
-from suite.benchmarks import timing
+from suite.benchmarks import harness, peaks
+from suite.benchmarks.workloads import matmul_call
 
 SIZES = (256, 1024, 2048)  # 2048 is about 0.15 s a call on a 2-core CPU
 HALF_PRECISION_SIZES = (1024, 4096, 8192)
 
 
-def matmul_call(device, dtype, size):
-    """(fn, GFLOP per call): a square (size x size) @ (size x size) product on `device`."""
-    generator = torch.Generator().manual_seed(0)
-    a, b = (torch.randn(size, size, generator=generator).to(device, dtype) for _ in range(2))
-    return (lambda: torch.mm(a, b)), timing.matmul_gflop(size, size, size)
-
-
 def run_matmul(benchmark, device, dtype, size):
     device = torch.device(device)
     fn, gflop = matmul_call(device, dtype, size)
-    timing.measure(benchmark, fn, device=device, unit="GFLOP/s", work_per_call=gflop,
-                   dtype=dtype, peak=timing.matmul_peak(device, dtype), size=size)
+    harness.measure(benchmark, fn, device=device, unit="GFLOP/s", work_per_call=gflop,
+                   dtype=dtype, peak=peaks.matmul_peak(device, dtype), size=size)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=str)

@@ -8,38 +8,13 @@ batch_size=1), also timed at 64 to compare with the MLP.
 import pytest
 import torch
 
-from suite import models
-from suite.benchmarks import timing
+from suite.benchmarks import harness
+from suite.benchmarks.workloads import TRAINING_CASES, training_step_call
 
-CASES = {  # id: (model, optimizer, its lr, batch)
-    "mlp_sgd-batch64": ("NeuralNetwork", "SGD", 1e-3, 64),
-    "cnn_adam-batch1": ("Net", "Adam", 3e-4, 1),
-    "cnn_adam-batch64": ("Net", "Adam", 3e-4, 64),
-}
-
-
-def training_step_call(device, model_name, optimizer_name, lr, batch):
-    torch.manual_seed(0)
-    model = getattr(models, model_name)().to(device)
-    optimizer = getattr(torch.optim, optimizer_name)(model.parameters(), lr=lr)
-    loss_fn = torch.nn.CrossEntropyLoss()
-    images = torch.rand(batch, 1, 28, 28, device=device)
-    labels = torch.randint(0, 10, (batch,), device=device)
-
-    def step():
-        optimizer.zero_grad()
-        loss = loss_fn(model(images), labels)
-        loss.backward()
-        optimizer.step()
-        return loss
-
-    return step
-
-
-@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("case", TRAINING_CASES)
 def test_training_step(benchmark, device, case):
     """A full SGD/Adam step of a seed model on a random FashionMNIST-sized batch."""
-    model_name, optimizer_name, lr, batch = CASES[case]
+    model_name, optimizer_name, lr, batch = TRAINING_CASES[case]
     fn = training_step_call(torch.device(device), model_name, optimizer_name, lr, batch)
-    timing.measure(benchmark, fn, device=device, unit="samples/s", work_per_call=batch,
+    harness.measure(benchmark, fn, device=device, unit="samples/s", work_per_call=batch,
                    dtype=torch.float32, model=model_name, optimizer=optimizer_name, batch=batch)

@@ -15,11 +15,11 @@ import torch
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from suite.strategies import (
+from suite.testing.strategies import (
     ALL, BOOL, COMPLEX, FLOAT, INTEGER, NUMERIC, arrays, arrays_of, broadcastable_pairs,
     dtypes, matmul_shapes, shapes,
 )
-from suite.tolerances import assert_close_to
+from suite.testing.tolerances import assert_close_to
 
 MATMUL_DTYPES = (torch.float32, torch.float64)
 

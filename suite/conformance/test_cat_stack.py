@@ -11,8 +11,8 @@ import torch
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from suite.strategies import ALL, MAX_SIDE, arrays, dtypes, shapes
-from suite.tolerances import to_numpy
+from suite.testing.strategies import ALL, MAX_SIDE, arrays, dtypes, shapes
+from suite.testing.tolerances import to_numpy
 
 
 @st.composite

@@ -16,8 +16,9 @@ from torch import nn
 
 from reference import claims as catalog
 from reference import nn as oracle
-from suite import data, environment, models, versions
-from suite.tolerances import assert_close_to
+from suite.testing import data, models, versions
+from suite import environment
+from suite.testing.tolerances import assert_close_to
 
 
 class NeuralNetworkAsWritten(models.NeuralNetwork):

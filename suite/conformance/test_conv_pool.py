@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from torch import nn
 
 from reference import nn as oracle
-from suite.strategies import arrays
-from suite.tolerances import assert_close_to
+from suite.testing.strategies import arrays
+from suite.testing.tolerances import assert_close_to
 
 DTYPES = (torch.float32, torch.float64)
 sides = st.integers(1, 7)

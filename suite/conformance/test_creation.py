@@ -11,7 +11,7 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from suite.strategies import (
+from suite.testing.strategies import (
     ALL, FLOAT, INTEGER, NUMPY_DTYPE, TORCH_DTYPE, arrays_of, dtypes, nested_lists, scalar_kind,
     shapes,
 )

@@ -25,9 +25,9 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from suite.strategies import BOOL, NUMERIC, TORCH_DTYPE, arrays, dtypes, shapes
-from suite.tolerances import assert_close_to
-from suite.versions import NUMPY_BOOL_SCALARS
+from suite.testing.strategies import BOOL, NUMERIC, TORCH_DTYPE, arrays, dtypes, shapes
+from suite.testing.tolerances import assert_close_to
+from suite.testing.versions import NUMPY_BOOL_SCALARS
 
 SIZES = st.integers(0, 40)
 BATCH_SIZES = st.integers(1, 12)

@@ -25,9 +25,9 @@ import torch
 
 from reference import images as ref
 from reference import nn as nn_ref
-from suite import data
-from suite.models import one_hot_target
-from suite.tolerances import assert_close_to
+from suite.testing import data
+from suite.testing.models import one_hot_target
+from suite.testing.tolerances import assert_close_to
 
 DOCUMENTED_CLASSES = {
     # torchvision.datasets.MNIST.classes as its source defines them (the MNIST page only says

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 import torch
 
-from suite.tolerances import to_numpy
+from suite.testing.tolerances import to_numpy
 
 SEED = 0
 

@@ -12,10 +12,10 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from suite.strategies import (
+from suite.testing.strategies import (
     COMPLEX, FLOAT, INTEGER, NUMERIC, arrays, arrays_of, broadcastable_pairs, dtypes, shapes,
 )
-from suite.tolerances import assert_close_to
+from suite.testing.tolerances import assert_close_to
 
 OTHER = np.array(3)  # the second operand of copy_, broadcast into x
 

@@ -20,9 +20,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from reference import nn as ref
-from suite.strategies import NUMPY_DTYPE, TORCH_DTYPE, shapes
-from suite.tolerances import assert_close_to, to_numpy, tolerance
-from suite.versions import ZERO_GRAD_SETS_NONE
+from suite.testing.strategies import NUMPY_DTYPE, TORCH_DTYPE, shapes
+from suite.testing.tolerances import assert_close_to, to_numpy, tolerance
+from suite.testing.versions import ZERO_GRAD_SETS_NONE
 
 DTYPES = (torch.float32, torch.float64)
 LOGIT_BOUND = 30.0  # logits of a trained classifier; far from exp overflow in float32

@@ -25,9 +25,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from reference import nn as ref
-from suite.models import MyLinearModel, MyModel, NeuralNetwork, ParameterBufferTensor
-from suite.strategies import FLOAT, NUMPY_DTYPE, arrays, dtypes, shapes
-from suite.tolerances import assert_close_to, to_numpy, tolerance
+from suite.testing.models import MyLinearModel, MyModel, NeuralNetwork, ParameterBufferTensor
+from suite.testing.strategies import FLOAT, NUMPY_DTYPE, arrays, dtypes, shapes
+from suite.testing.tolerances import assert_close_to, to_numpy, tolerance
 
 # A statistical test with a fixed torch seed is deterministic; ALPHA is the rate at which a
 # correct torch would fail it if the seed were drawn at random.

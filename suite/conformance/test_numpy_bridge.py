@@ -12,7 +12,7 @@ import pytest
 import torch
 from hypothesis import given
 
-from suite.strategies import FLOAT, NUMERIC, arrays_of, dtypes, shapes
+from suite.testing.strategies import FLOAT, NUMERIC, arrays_of, dtypes, shapes
 
 # Small values: adding 1 in place never overflows, so both sides stay comparable exactly.
 numeric_arrays = arrays_of(dtypes(NUMERIC), small=True)

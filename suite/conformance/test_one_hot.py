@@ -18,8 +18,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from reference import nn as ref
-from suite.models import one_hot_target
-from suite.strategies import shapes
+from suite.testing.models import one_hot_target
+from suite.testing.strategies import shapes
 
 MAX_CLASSES = 12
 

@@ -30,10 +30,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from reference import claims as catalog
-from suite import models
-from suite.strategies import NUMPY_DTYPE, TORCH_DTYPE
-from suite.tolerances import to_numpy
-from suite.versions import LOAD_WEIGHTS_ONLY_DEFAULT, LOAD_WEIGHTS_ONLY_WARNING
+from suite.testing import models
+from suite.testing.strategies import NUMPY_DTYPE, TORCH_DTYPE
+from suite.testing.tolerances import to_numpy
+from suite.testing.versions import LOAD_WEIGHTS_ONLY_DEFAULT, LOAD_WEIGHTS_ONLY_WARNING
 
 SINKS = ("file", "bytesio")
 SEED = 2024  # of the random values written into the tutorial models
@@ -380,7 +380,7 @@ def test_whole_model_default_load_follows_release(device, name):
 def test_whole_model_needs_weights_only_false(device, name):
     """On every release torch.load(path, weights_only=True) refuses a pickled module
     (pickle.UnpicklingError), and torch.load(path, weights_only=False) unpickles it (its
-    class importable from suite.models): same class, same weights, and what the seed prints."""
+    class importable from suite.testing.models): same class, same weights, and what the seed prints."""
     model = build_tutorial(name, device)
     values = randomize(model, SEED)
     with tempfile.TemporaryDirectory() as folder:

@@ -11,8 +11,8 @@ import pytest
 import torch
 from torch import nn
 
-from suite import guards
-from suite.models import meta_torchvision_model
+from suite.plugin import guards
+from suite.testing.models import meta_torchvision_model
 
 # torchvision's documentation, "num_params" of each model's weights.
 DOCUMENTED_PARAMETERS = {

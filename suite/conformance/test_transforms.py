@@ -28,9 +28,9 @@ from hypothesis import strategies as st
 
 from reference import images as ref
 from reference import nn as nn_ref
-from suite.models import one_hot_target
-from suite.strategies import FLOAT, INTEGER, NUMPY_DTYPE, TORCH_DTYPE, arrays, dtypes
-from suite.tolerances import assert_close_to
+from suite.testing.models import one_hot_target
+from suite.testing.strategies import FLOAT, INTEGER, NUMPY_DTYPE, TORCH_DTYPE, arrays, dtypes
+from suite.testing.tolerances import assert_close_to
 
 SIDES = st.integers(1, 6)
 # channels -> the mode PIL gives a uint8 array of that layout (None: a 2-D array)

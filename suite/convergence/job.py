@@ -1,12 +1,14 @@
 """The main job's convergence part: every model x seed x device, recorded as one result
-document (kind "convergence" in results/schema.json)."""
+document (kind "convergence" in suite/tools/schema.json)."""
 
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
-from suite import data, environment, results
+from suite.testing import data
+from suite import environment
+from suite.tools import results
 from suite.convergence import training
 
 DATASET = (

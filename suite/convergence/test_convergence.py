@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from suite import data
+from suite.testing import data
 from suite.convergence import job, training
 
 

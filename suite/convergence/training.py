@@ -20,7 +20,7 @@ from functools import partial
 
 import torch
 
-from suite import models
+from suite.testing import models
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ class Run:
         return None if first is None else self.history[first - 1]["elapsed_s"]
 
     def record(self, dataset: str) -> dict:
-        """The run as results/schema.json's convergence_run."""
+        """The run as suite/tools/schema.json's convergence_run."""
         return {
             "model": self.spec.model,
             "device": self.device,
@@ -233,7 +233,7 @@ VARIANTS = {"full": FULL, "short": SHORT}
 
 
 def check(spec: Spec, runs) -> list[dict]:
-    """The spec's checks on its runs, as results/schema.json's checks entries."""
+    """The spec's checks on its runs, as suite/tools/schema.json's checks entries."""
     outcomes = []
     for claim, verdict in spec.checks:
         passed, detail = verdict(runs)

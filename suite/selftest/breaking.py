@@ -16,7 +16,7 @@ from functools import partial
 
 import pytest
 
-from suite import profiles
+from suite.plugin import profiles
 
 FAILED = (AssertionError, pytest.fail.Exception)
 

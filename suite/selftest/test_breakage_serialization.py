@@ -11,7 +11,7 @@ import torch
 
 from suite.conformance import test_serialization as serialization
 from suite.selftest.breaking import FAILED, Breakage, assert_caught, cases, on_cpu, wrap
-from suite.versions import LOAD_WEIGHTS_ONLY_DEFAULT
+from suite.testing.versions import LOAD_WEIGHTS_ONLY_DEFAULT
 
 
 def save_rounds_float32_through_bfloat16(mp):

@@ -6,10 +6,10 @@ from types import SimpleNamespace
 
 import pytest
 
-import conftest
-from suite import devices, profiles
-from suite.devices import cuda_available
-from suite.reporting import CUDA_MISSING, EXCLUDED_DEVICES
+from suite import plugin
+from suite.plugin import devices, profiles
+from suite.plugin.devices import cuda_available
+from suite.plugin.reporting import CUDA_MISSING, EXCLUDED_DEVICES
 
 
 def device_variants(session, device):
@@ -70,14 +70,14 @@ def fake_node(seed=None, workeroutput=None):
 
 def test_workers_get_the_controller_seed():
     node = fake_node(seed="1234")
-    conftest.ShareSeedWithWorkers().pytest_configure_node(node)
-    assert node.workerinput[conftest.SEED_KEY] == "1234"
+    plugin.ShareSeedWithWorkers().pytest_configure_node(node)
+    assert node.workerinput[plugin.SEED_KEY] == "1234"
 
 
 def test_controller_learns_what_workers_left_out():
-    sharing = conftest.ShareSeedWithWorkers()
-    first = fake_node(workeroutput={conftest.EXCLUDED_KEY: {"cuda": 7}})
-    second = fake_node(workeroutput={conftest.EXCLUDED_KEY: {"cuda": 7}})
+    sharing = plugin.ShareSeedWithWorkers()
+    first = fake_node(workeroutput={plugin.EXCLUDED_KEY: {"cuda": 7}})
+    second = fake_node(workeroutput={plugin.EXCLUDED_KEY: {"cuda": 7}})
     second.config = first.config  # both workers report to the one controller
     sharing.pytest_testnodedown(first, None)
     sharing.pytest_testnodedown(second, None)

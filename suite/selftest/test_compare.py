@@ -1,4 +1,4 @@
-"""The comparison command (python -m suite.compare): the environment differences, the table of
+"""The comparison command (python -m suite.tools.compare): the environment differences, the table of
 throughputs and ratios, CPU against GPU, the PNG chart, and bad input."""
 
 import subprocess
@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-from suite import compare
-from suite.environment import REPO_ROOT
+from suite.tools import compare
+from suite import ROOT
 from suite.selftest.test_gate import (
     BAD_INPUTS,
     CONV,
@@ -152,7 +152,7 @@ def test_chart_path_must_be_a_png_in_an_existing_folder(tmp_path, capsys, versio
 def test_module_runs_from_the_command_line(tmp_path, versions):
     png = tmp_path / "chart.png"
     completed = subprocess.run(
-        [sys.executable, "-m", "suite.compare", *map(str, versions), "--png", str(png)],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=120, check=False)
+        [sys.executable, "-m", "suite.tools.compare", *map(str, versions), "--png", str(png)],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "×1.25" in completed.stdout and png.read_bytes().startswith(PNG_MAGIC)

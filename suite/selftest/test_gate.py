@@ -1,4 +1,4 @@
-"""The regression gate (python -m suite.gate): its power and false-alarm rate on generated and on
+"""The regression gate (python -m suite.tools.gate): its power and false-alarm rate on generated and on
 recorded timings, its rule on hand-made cases, and the command on small files and bad input.
 
 The figures the gate's documentation quotes come from `test_power_*`; run this file with -s to
@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from suite import gate
-from suite.environment import REPO_ROOT
+from suite.tools import gate
+from suite import ROOT
 
 SAMPLES = Path(__file__).parent / "samples"
 RECORDED = SAMPLES / "bench_timings_loaded_vm.json"
@@ -24,7 +24,7 @@ DEFAULT_RULE = gate.Rule()
 MATMUL = "suite/benchmarks/test_bench_matmul.py::test_matmul[cpu-float32-256]"
 CONV = "suite/benchmarks/test_bench_conv.py::test_conv2d[cpu-forward-net_conv2]"
 
-# --- benchmark result documents, built as results/schema.json describes them ----------------------
+# --- benchmark result documents, built as suite/tools/schema.json describes them ------------
 
 ENVIRONMENT = {
     "hostname": "bench-a", "os": "Linux-6.1-x86_64", "python": "3.11.9",
@@ -407,10 +407,10 @@ def test_a_gate_that_judged_nothing_does_not_pass(tmp_path, capsys):
 BAD_INPUTS = {
     "missing": (None, "no such file"),
     "malformed": ("{not json", "not valid JSON"),
-    "off-schema": (json.dumps({"kind": "benchmark"}), "does not follow results/schema.json"),
+    "off-schema": (json.dumps({"kind": "benchmark"}), "does not follow suite/tools/schema.json"),
     "benchmark-without-data": (
         json.dumps(benchmark_document([{**bench_entry(MATMUL, [1e-3, 2e-3]), "stats": {}}])),
-        "does not follow results/schema.json at benchmarks/0/stats"),
+        "does not follow suite/tools/schema.json at benchmarks/0/stats"),
     "conformance-file": (json.dumps(conformance_document()),
                          "is a conformance result file, not a benchmark result file"),
     "no-benchmarks": (json.dumps(benchmark_document([])), "contains no benchmarks"),
@@ -460,8 +460,8 @@ def test_module_runs_from_the_command_line(tmp_path):
     baseline = two_benchmark_file(tmp_path / "base.json", seed=1)
     candidate = two_benchmark_file(tmp_path / "cand.json", seed=2, slowdown=0.20)
     completed = subprocess.run(
-        [sys.executable, "-m", "suite.gate", str(baseline), str(candidate),
+        [sys.executable, "-m", "suite.tools.gate", str(baseline), str(candidate),
          "--max-slowdown", "10%"],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=120, check=False)
+        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
     assert completed.returncode == 1, completed.stdout + completed.stderr
     assert "REGRESSION" in completed.stdout and "Traceback" not in completed.stderr

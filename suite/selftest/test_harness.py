@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from suite.environment import REPO_ROOT
+from suite import ROOT
 
 SAMPLE = Path(__file__).parent / "samples" / "harness_sample.py"
 USAGE_ERROR = 4  # pytest.ExitCode.USAGE_ERROR
@@ -20,7 +20,7 @@ def run_pytest(*args, env=None):
     environ.pop("PYTEST_XDIST_WORKER", None)
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
-        cwd=REPO_ROOT, capture_output=True, text=True, env=environ, timeout=300,
+        cwd=ROOT, capture_output=True, text=True, env=environ, timeout=300,
     )
 
 

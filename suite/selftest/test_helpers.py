@@ -14,7 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from packaging.version import Version
 
-from suite import environment, guards, profiles, reporting, tolerances, versions
+from suite import environment
+from suite.plugin import guards, profiles, reporting
+from suite.testing import tolerances, versions
 
 # The defaults torch.testing.assert_close documents, written out independently of our table.
 DOCUMENTED_DEFAULTS = {

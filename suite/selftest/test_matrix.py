@@ -4,7 +4,8 @@ import copy
 
 import pytest
 
-from suite import environment, matrix, results
+from suite import environment
+from suite.tools import matrix, results
 
 
 def conformance(torch_version, outcomes, created="2026-11-25T13:40:00+00:00"):

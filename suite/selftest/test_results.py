@@ -7,8 +7,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from suite import environment, main, reporting, results
-from suite.environment import REPO_ROOT
+from suite import environment
+from suite.tools import main, results
+from suite.plugin import reporting
+from suite import ROOT
 
 
 def document(**changes):
@@ -92,9 +94,11 @@ def test_reading_a_bad_file_is_a_clear_error(tmp_path, content, message):
 
 
 def test_committed_result_files_follow_the_schema():
-    for path in results.RESULTS_DIR.rglob("*.json"):
-        if path != results.SCHEMA_PATH:
-            results.read(path)
+    committed = ROOT / "results"
+    if not committed.is_dir():
+        pytest.skip("no committed result files: the suite is installed, not a checkout")
+    for path in committed.rglob("*.json"):
+        results.read(path)
 
 
 def report(nodeid, when, outcome, **extra):
@@ -156,7 +160,7 @@ def test_main_job_writes_a_valid_result_and_prints_a_summary(tmp_path):
     completed = subprocess.run(
         [sys.executable, "-m", "suite", "--parts", "conformance", "--workers", "0",
          "--device", "cpu", "-k", "tutorial_attributes", "--results-dir", str(tmp_path)],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=300,
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "conformance: 1 passed, 0 failed" in completed.stdout, completed.stdout
@@ -175,7 +179,7 @@ def test_bad_data_file_stops_convergence_with_its_name(tmp_path, monkeypatch, ca
     """A missing or corrupt MNIST file: a clear error naming it, exit 1, no result file."""
     import gzip
 
-    from suite import data
+    from suite.testing import data
 
     bad = tmp_path / "mnist_5k.csv.gz"
     if content == "gzip-of-wrong-table":
@@ -217,7 +221,7 @@ def test_main_job_writes_a_valid_benchmark_file(tmp_path):
     completed = subprocess.run(
         [sys.executable, "-m", "suite", "--parts", "benchmarks", "--device", "cpu",
          "-k", "test_matmul and 256", "--results-dir", str(tmp_path)],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=600,
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
     )
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
     [benchmark] = [results.read(p) for p in tmp_path.glob("benchmark_*.json")]

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import Phase, find, given, settings
 from hypothesis import strategies as st
 
-from suite import strategies
-from suite.strategies import (
+from suite.testing import strategies
+from suite.testing.strategies import (
     ALL, MAX_DIMS, MAX_SIDE, NUMPY_DTYPE, SMALL_MAX, arrays_of, basic_indices,
     broadcastable_pairs, dtypes, matmul_shapes, nest, nested_lists, scalar_kind, shapes,
 )

@@ -1,7 +1,10 @@
-"""Wiring only: options, hypothesis profiles, the device parameter, report header and
-summary, and the offline guards. The logic lives in modules under suite/.
+"""The suite's pytest plugin, registered through the `pytest11` entry point (pyproject.toml):
+options, hypothesis profiles, the device parameter, report header and summary, the offline
+guards and result files. Wiring only: the logic lives in the modules beside this one.
 
-torch is imported only once the options are known to be valid, so a usage error is
+Installed, the plugin is loaded by every pytest in that environment; it acts on the suite's
+own tests only (`suite_item`), so another project's tests keep their network and their
+devices. torch is imported only once the options are known to be valid, so a usage error is
 reported in a second rather than after torch's import.
 """
 
@@ -13,12 +16,22 @@ from pathlib import Path
 
 import pytest
 
-from suite import guards, profiles, reporting
-from suite.reporting import DEVICES, EXCLUDED_DEVICES
+import suite
+from suite.plugin import guards, options, profiles, reporting
+from suite.plugin.reporting import DEVICES, EXCLUDED_DEVICES
 
 profiles.register()
 
 SEED_KEY = "suite_hypothesis_seed"
+MARKERS = (
+    "cuda: the CUDA variant of a device-generic test (skipped with a reason where CUDA is absent)",
+    "devices(*names): restrict a device-generic test to these devices",
+    "subprocess: starts a fresh Python interpreter (slower, a few seconds each)",
+    "network_attempt_expected: the test itself asserts that a connection attempt was refused "
+    "(e.g. pretrained weights offline)",
+)
+# A warning raised in __del__ or a thread is otherwise only printed; in the suite it fails the test.
+UNRAISABLE_IS_AN_ERROR = pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning")
 EXCLUDED_KEY = "suite_excluded_devices"
 
 
@@ -34,7 +47,7 @@ def pytest_addoption(parser):
         "--results-dir",
         metavar="DIR",
         help="also write every test's outcome, with the environment, as a result file into DIR "
-        "(results/schema.json, kind conformance); the cross-version report reads these",
+        "(suite/tools/schema.json, kind conformance); the cross-version report reads these",
     )
     parser.addoption(
         "--convergence",
@@ -47,6 +60,13 @@ def pytest_addoption(parser):
 
 @pytest.hookimpl(tryfirst=True)  # before hypothesis' own plugin loads the profile
 def pytest_configure(config):
+    # What the checkout's pyproject.toml would say, said here for an installed suite run from
+    # anywhere (pytest --pyargs suite): its markers, and benchmarks as one untimed smoke call
+    # unless --benchmark-enable.
+    for line in MARKERS:
+        config.addinivalue_line("markers", line)
+    if config.getoption("benchmark_enable", default=True) is False:
+        config.option.benchmark_disable = True
     profile = config.getoption("hypothesis_profile") or profiles.default_profile()
     if profile not in profiles.PROFILES:
         raise pytest.UsageError(
@@ -57,7 +77,7 @@ def pytest_configure(config):
         worker_input = getattr(config, "workerinput", {})
         config.option.hypothesis_seed = str(worker_input.get(SEED_KEY) or profiles.new_seed())
 
-    from suite import devices
+    from suite.plugin import devices
 
     workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
     if workers > 1:
@@ -69,10 +89,9 @@ def pytest_configure(config):
 
     config.stash[EXCLUDED_DEVICES] = Counter()
     config.stash[DEVICES] = devices.selected_devices(config.getoption("device"))
-    from suite.benchmarks import timing
 
     try:
-        timing.bench_threads()
+        options.bench_threads()
     except ValueError as error:
         raise pytest.UsageError(str(error)) from None
 
@@ -129,10 +148,15 @@ def pytest_benchmark_update_machine_info(config, machine_info):
     machine_info["environment"] = environment.collect()
 
 
+def suite_item(item) -> bool:
+    """A test of the suite (the plugin leaves every other project's tests alone)."""
+    return suite.suite_id(item.path) is not None
+
+
 def pytest_generate_tests(metafunc):
-    if "device" not in metafunc.fixturenames:
+    if "device" not in metafunc.fixturenames or not suite_item(metafunc.definition):
         return
-    from suite import devices
+    from suite.plugin import devices
 
     marker = metafunc.definition.get_closest_marker("devices")
     wanted = marker.args if marker else devices.ALL_DEVICES
@@ -146,8 +170,10 @@ def pytest_collection_modifyitems(config, items):
     chosen = config.stash[DEVICES]
     kept, left_out = [], []
     for item in items:
+        if suite_item(item):
+            item.add_marker(UNRAISABLE_IS_AN_ERROR)
         callspec = getattr(item, "callspec", None)
-        device = callspec.params.get("device") if callspec else None
+        device = callspec.params.get("device") if callspec and suite_item(item) else None
         (left_out if device is not None and device not in chosen else kept).append(item)
     if left_out:
         config.hook.pytest_deselected(items=left_out)
@@ -171,6 +197,8 @@ def torchvision():
 def offline(item):
     """Run a test's phase with the network blocked; an attempt, even one a library swallowed,
     fails the phase (setup and teardown cover the fixtures)."""
+    if not suite_item(item):
+        return (yield)
     with guards.network_blocked() as attempts:
         result = yield
     if not item.get_closest_marker("network_attempt_expected"):
@@ -186,7 +214,7 @@ pytest_runtest_teardown = pytest.hookimpl(wrapper=True)(offline)
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
     report = yield
-    if report.failed and getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
+    if report.failed and suite_item(item) and getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
         option = item.config.option
         seed = f" --hypothesis-seed={option.hypothesis_seed}" if option.hypothesis_seed else ""
         report.sections.append(

@@ -1,6 +1,6 @@
 """Compare benchmark runs: CPU vs GPU, machine vs machine, torch version vs torch version.
 
-    python -m suite.compare A.json B.json [C.json ...] [--png PATH] [--force] [--no-png]
+    python -m suite.tools.compare A.json B.json [C.json ...] [--png PATH] [--force] [--no-png]
 
 Prints the environment fields that differ between the runs (torch, device models, CPU,
 threads, host, ...), then one row per benchmark with each run's throughput (work_per_call /
@@ -28,8 +28,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from suite import benchfiles, results
-from suite.benchfiles import BenchFileError
+from suite.tools import benchfiles, results
+from suite.tools.benchfiles import BenchFileError
 
 MISSING = "—"
 
@@ -177,14 +177,14 @@ def save_png(figure, path: Path, force: bool) -> None:
 
 def default_png() -> Path:
     stamp = results.utc_now().strftime("%Y%m%dT%H%M%SZ")
-    return results.RESULTS_DIR / f"compare_{stamp}.png"
+    return results.results_dir() / f"compare_{stamp}.png"
 
 
 # --- the command -------------------------------------------------------------------------------
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(
-        prog="python -m suite.compare",
+        prog="python -m suite.tools.compare",
         description="Compare benchmark result files: the environment differences, each "
         "benchmark's throughput per run with its ratio to the first run, and a PNG chart.",
         epilog="Rows match benchmarks by fullname without the device parameter, and a file "

@@ -104,8 +104,10 @@ def summarize(recorder: OutcomeRecorder) -> dict:
 
 def outcome_document(recorder: OutcomeRecorder, command: list, created, duration: float,
                      exit_code: int) -> dict:
-    """A finished pytest run as a result file of kind "conformance" (results/schema.json)."""
-    from suite import environment, results, versions
+    """A finished pytest run as a result file of kind "conformance" (suite/tools/schema.json)."""
+    from suite import environment
+    from suite.tools import results
+    from suite.testing import versions
 
     option = recorder.config.option
     return {
@@ -139,7 +141,7 @@ class ResultFileWriter(OutcomeRecorder):
     def pytest_sessionstart(self, session):
         import time
 
-        from suite import results
+        from suite.tools import results
 
         self.created, self.started = results.utc_now(), time.perf_counter()
 
@@ -147,7 +149,7 @@ class ResultFileWriter(OutcomeRecorder):
     def pytest_sessionfinish(self, session, exitstatus):
         import time
 
-        from suite import results
+        from suite.tools import results
 
         self.config = session.config
         if exitstatus not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):

@@ -1,9 +1,9 @@
 """The regression gate: is the candidate run slower than the baseline run?
 
-    python -m suite.gate BASELINE.json CANDIDATE.json [--max-slowdown 5%] [--alpha 0.01]
+    python -m suite.tools.gate BASELINE.json CANDIDATE.json [--max-slowdown 5%] [--alpha 0.01]
                          [--max-noise 10%] [--allow-env-mismatch] [--fail-on-noise]
 
-Both files are benchmark result files (results/schema.json, kind "benchmark"); benchmarks are
+Both files are benchmark result files (suite/tools/schema.json, kind "benchmark"); benchmarks are
 matched by fullname and judged on their raw per-round timings (stats.data, seconds per call,
 divided by work_per_call).
 
@@ -64,8 +64,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from suite import benchfiles
-from suite.benchfiles import BenchFileError
+from suite.tools import benchfiles
+from suite.tools.benchfiles import BenchFileError
 
 REGRESSION = "REGRESSION"
 REGRESSION_NOISY = "REGRESSION (noisy)"
@@ -211,7 +211,7 @@ def fraction(value: str) -> float:
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(
-        prog="python -m suite.gate",
+        prog="python -m suite.tools.gate",
         description="Fail (exit 1) when the candidate run is significantly slower than the "
         "baseline run on some benchmark. A benchmark fails when its median time grows by more "
         "than --max-slowdown AND a one-sided Mann-Whitney U test on the per-round timings, "
@@ -222,7 +222,7 @@ def parse_args(argv):
         epilog="Exit status: 0 no regression; 1 regression (or too noisy with --fail-on-noise); "
         "2 usage error, unusable file, no benchmarks in common or none judged, or environments "
         "that differ in hardware or threads (without --allow-env-mismatch). The module docstring "
-        "(python -c 'import suite.gate; help(suite.gate)') explains the rule and its limits.",
+        "(python -c 'import suite.tools.gate; help(suite.tools.gate)') explains the rule and its limits.",
     )
     parser.add_argument("baseline", help="benchmark result file of the reference run")
     parser.add_argument("candidate", help="benchmark result file of the run under test")

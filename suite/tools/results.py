@@ -1,5 +1,5 @@
 """One writer for every result file: named by kind, machine, torch version and time,
-validated against results/schema.json, and written atomically."""
+validated against the schema (schema.json beside this file), and written atomically."""
 
 import itertools
 import json
@@ -13,12 +13,14 @@ from pathlib import Path
 
 import jsonschema
 
-# Not imported from suite.environment: that imports torch, and the command-line tools that
-# only read result files should start in a fraction of a second.
-REPO_ROOT = Path(__file__).resolve().parent.parent
-RESULTS_DIR = REPO_ROOT / "results"
-SCHEMA_PATH = RESULTS_DIR / "schema.json"
+SCHEMA_PATH = Path(__file__).resolve().parent / "schema.json"
 SCHEMA_VERSION = 1
+SCHEMA_NAME = "suite/tools/schema.json"
+
+
+def results_dir() -> Path:
+    """Where result files go unless --results-dir says: ./results of the working directory."""
+    return Path.cwd() / "results"
 
 
 class ResultError(Exception):
@@ -43,7 +45,7 @@ def validate(document: dict) -> None:
     error = jsonschema.exceptions.best_match(specific or errors)
     if error is not None:
         where = "/".join(str(part) for part in error.absolute_path) or "(top level)"
-        raise ResultError(f"does not follow results/schema.json at {where}: {error.message}") from None
+        raise ResultError(f"does not follow {SCHEMA_NAME} at {where}: {error.message}") from None
 
 
 def utc_now() -> datetime:
@@ -60,7 +62,7 @@ def file_name(kind: str, environment: dict, created: datetime) -> str:
     return f"{kind}_{safe(environment['hostname'])}_torch-{safe(environment['torch'])}_{stamp}.json"
 
 
-def write(document: dict, directory: Path = RESULTS_DIR) -> Path:
+def write(document: dict, directory: Path) -> Path:
     """Validate, then write via a temporary file and a rename: a killed run leaves no half file."""
     validate(document)
     directory.mkdir(parents=True, exist_ok=True)

@@ -16,12 +16,17 @@ from pathlib import Path
 
 import pytest
 
-from suite import environment, profiles, reporting, results
+import suite
+from suite import environment
+from suite.plugin import options, profiles, reporting
+from suite.tools import results
 
+# Relative to suite.ROOT, the rootdir of every part: the node ids read "suite/conformance/..."
+# whether the suite is a checkout or installed, and whatever the working directory.
 CONFORMANCE_TESTS = "suite/conformance"
 BENCHMARK_TESTS = "suite/benchmarks"
 PARTS = ("conformance", "convergence", "benchmarks")
-# Rounds, warm-up and threads are the harness's (suite/benchmarks/timing.py), whatever pytest-
+# Rounds, warm-up and threads are the harness's (suite/benchmarks/harness.py), whatever pytest-
 # benchmark's own options say; these only choose the terminal table's columns.
 BENCHMARK_OPTIONS = ["--benchmark-columns=median,iqr,rounds,iterations"]
 
@@ -65,8 +70,8 @@ def parse_args(argv):
                         help="dev, ci or thorough (default: ci when CI=true, else dev)")
     parser.add_argument("--workers", type=workers, default="auto",
                         help="pytest-xdist workers: auto (one per core) or a number, 0 for none")
-    parser.add_argument("--results-dir", type=Path, default=results.RESULTS_DIR,
-                        help="where the result file goes (default: results/)")
+    parser.add_argument("--results-dir", type=Path, default=None,
+                        help="where the result files go (default: ./results)")
     parser.add_argument("--convergence", choices=("full", "short"), default="full",
                         help="full: three seeds, the documented epochs (default); short: one seed")
     parser.add_argument("-k", dest="select", metavar="EXPRESSION",
@@ -77,14 +82,13 @@ def parse_args(argv):
 
         if not torch.cuda.is_available():
             parser.error("--device cuda was asked for, but CUDA is not available on this machine")
-    from suite.benchmarks import timing
 
     try:  # checked for every part, as pytest itself checks it (conftest)
-        timing.bench_threads()
+        options.bench_threads()
     except ValueError as error:
         parser.error(str(error))
     args.hypothesis_profile = args.hypothesis_profile or profiles.default_profile()
-    args.results_dir = args.results_dir.resolve()  # the parts run from the repository root
+    args.results_dir = (args.results_dir or results.results_dir()).resolve()
     try:
         args.results_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -95,8 +99,8 @@ def parse_args(argv):
 def run_pytest(pytest_args: list) -> tuple[int, reporting.OutcomeRecorder, float]:
     recorder = reporting.OutcomeRecorder()
     started = time.perf_counter()
-    os.chdir(environment.REPO_ROOT)
-    exit_code = int(pytest.main(pytest_args, plugins=[recorder]))
+    located = [str(suite.ROOT / arg) if arg.startswith("suite/") else arg for arg in pytest_args]
+    exit_code = int(pytest.main(["--rootdir", str(suite.ROOT), *located], plugins=[recorder]))
     return exit_code, recorder, time.perf_counter() - started
 
 
@@ -141,7 +145,7 @@ def run_conformance(args) -> PartResult:
 
 
 def run_convergence(args) -> PartResult:
-    from suite import data
+    from suite.testing import data
     from suite.convergence import job
 
     missing = environment.torchvision_missing()
@@ -170,13 +174,13 @@ def run_convergence(args) -> PartResult:
 
 
 def selected_devices(device: str) -> list[str]:
-    from suite import devices
+    from suite.plugin import devices
 
     return list(devices.selected_devices(device))
 
 
 def available_devices(device: str) -> list[str]:
-    from suite import devices
+    from suite.plugin import devices
 
     return [name for name in selected_devices(device) if name != "cuda" or devices.cuda_available()]
 

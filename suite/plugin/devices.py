@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from suite.reporting import CUDA_MISSING
+from suite.plugin.reporting import CUDA_MISSING
 
 ALL_DEVICES = ("cpu", "cuda")
 

@@ -1,10 +1,10 @@
 """Validate the benchmark harness against torch.utils.benchmark.Timer on this machine.
 
-    python -m suite.benchmarks.validate [--op matmul|conv|training ...] [--repeats N]
+    python -m suite.tools.validate [--op matmul|conv|training ...] [--repeats N]
                                         [--tolerance PERCENT] [--min-run-time SECONDS]
 
 For each op, the benchmark is run through the real pipeline (pytest, pytest-benchmark and
-timing.measure, in this process, with --benchmark-enable -n 0 and a JSON report), and the same
+harness.measure, in this process, with --benchmark-enable -n 0 and a JSON report), and the same
 op, built by the same function, is timed by Timer.blocked_autorange with the same thread count.
 The two alternate `--repeats` times; each alternation gives one difference (harness median /
 Timer median - 1), and the figure is the median of these differences.
@@ -31,8 +31,10 @@ from pathlib import Path
 
 import torch
 
-from suite.benchmarks import timing
-from suite.environment import REPO_ROOT
+import suite
+from suite.benchmarks import harness, workloads
+from suite.plugin import options
+
 
 CPU = torch.device("cpu")
 
@@ -44,21 +46,16 @@ class Check:
 
 
 def _matmul():
-    from suite.benchmarks.test_bench_matmul import matmul_call
-
-    return matmul_call(CPU, torch.float32, 1024)[0]
+    return workloads.matmul_call(CPU, torch.float32, 1024)[0]
 
 
 def _conv():
-    from suite.benchmarks.test_bench_conv import CASES, conv_call
-
-    return conv_call(CPU, next(c for c in CASES if c.name == "mymodel_conv2"), "forward")
+    case = next(c for c in workloads.CONV_CASES if c.name == "mymodel_conv2")
+    return workloads.conv_call(CPU, case, "forward")
 
 
 def _training():
-    from suite.benchmarks.test_bench_training import CASES, training_step_call
-
-    return training_step_call(CPU, *CASES["mlp_sgd-batch64"])
+    return workloads.training_step_call(CPU, *workloads.TRAINING_CASES["mlp_sgd-batch64"])
 
 
 CHECKS = {
@@ -74,9 +71,9 @@ CHECKS = {
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(
-        prog="python -m suite.benchmarks.validate",
+        prog="python -m suite.tools.validate",
         description="Time the same ops with the benchmark harness (pytest-benchmark + "
-        "suite/benchmarks/timing.py) and with torch.utils.benchmark.Timer.blocked_autorange; "
+        "suite/benchmarks/harness.py) and with torch.utils.benchmark.Timer.blocked_autorange; "
         "print both medians and their difference; exit 1 if one differs by more than the "
         "tolerance.",
     )
@@ -87,9 +84,9 @@ def parse_args(argv):
                         help="alternations of harness and Timer per op, at least 3 (default: 5)")
     parser.add_argument("--tolerance", type=float, default=5.0, metavar="PERCENT",
                         help="largest accepted |harness - Timer| / Timer, in %% (default: 5)")
-    parser.add_argument("--min-run-time", type=float, default=timing.BUDGET_S, metavar="SECONDS",
+    parser.add_argument("--min-run-time", type=float, default=harness.BUDGET_S, metavar="SECONDS",
                         help="Timer.blocked_autorange's min_run_time (default: the harness's "
-                        f"per-benchmark budget, {timing.BUDGET_S} s)")
+                        f"per-benchmark budget, {harness.BUDGET_S} s)")
     args = parser.parse_args(argv)
     if args.repeats < 3:
         parser.error("--repeats must be at least 3: Timer's own spread needs them")
@@ -98,7 +95,7 @@ def parse_args(argv):
     if not args.min_run_time > 0:
         parser.error("--min-run-time must be positive")
     try:
-        timing.bench_threads()
+        options.bench_threads()
     except ValueError as error:
         parser.error(str(error))
     args.ops = args.ops or list(CHECKS)
@@ -114,7 +111,7 @@ def harness_median(test_id: str) -> float:
         output = io.StringIO()
         with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
             exit_code = pytest.main([
-                str(REPO_ROOT / test_id), "--rootdir", str(REPO_ROOT), "-p", "no:cacheprovider",
+                str(suite.ROOT / test_id), "--rootdir", str(suite.ROOT), "-p", "no:cacheprovider",
                 "-q", "-n", "0", "--benchmark-enable", f"--benchmark-json={report}",
             ])
         if exit_code != 0 or not report.exists():
@@ -129,7 +126,7 @@ def harness_median(test_id: str) -> float:
 def timer_median(fn, min_run_time: float) -> float:
     from torch.utils.benchmark import Timer
 
-    timer = Timer(stmt="fn()", globals={"fn": fn}, num_threads=timing.bench_threads())
+    timer = Timer(stmt="fn()", globals={"fn": fn}, num_threads=options.bench_threads())
     return timer.blocked_autorange(min_run_time=min_run_time).median
 
 
@@ -173,7 +170,7 @@ def load_line() -> str:
 
 def main(argv=None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    print(f"torch {torch.__version__}, {timing.bench_threads()} threads; "
+    print(f"torch {torch.__version__}, {options.bench_threads()} threads; "
           f"{args.repeats} alternations per op, tolerance ±{args.tolerance:g} %; {load_line()}")
     outside, unresolved = [], []
     for name in args.ops:

@@ -1,9 +1,9 @@
-"""Benchmark result files as the comparison tools see them (python -m suite.compare,
-python -m suite.gate): loading and checking, matching benchmarks across files, and the
+"""Benchmark result files as the comparison tools see them (python -m suite.tools.compare,
+python -m suite.tools.gate): loading and checking, matching benchmarks across files, and the
 environment differences between runs.
 
 A benchmark result file is pytest-benchmark's --benchmark-json document with the suite's keys
-added (results/schema.json, kind "benchmark"). Benchmarks are matched across files by their
+added (suite/tools/schema.json, kind "benchmark"). Benchmarks are matched across files by their
 pytest-benchmark "fullname"; `device_free_key` also matches a benchmark's CPU variant with its
 CUDA variant, for CPU-versus-GPU comparisons.
 """
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from suite import results
+from suite.tools import results
 
 KIND = "benchmark"
 

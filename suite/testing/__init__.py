@@ -1,0 +1,1 @@
+"""What tests import: strategies, tolerances, version gates, the tutorials' models, data."""

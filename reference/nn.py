@@ -282,3 +282,27 @@ def one_hot(labels, num_classes):
     """int64 array of shape labels.shape + (num_classes,) with a 1 at each label."""
     labels = _require_class_targets(labels, num_classes)
     return (labels[..., np.newaxis] == np.arange(num_classes)).astype(np.int64)
+
+
+def batch_norm(x, mean, var, weight, bias, eps):
+    """BatchNorm2d's formula, per channel C of NCHW `x`: (x - mean) / sqrt(var + eps) * weight + bias."""
+    _require_ndim(x, 4, "x")
+    per_channel = (1, -1, 1, 1)
+    mean, var = np.asarray(mean).reshape(per_channel), np.asarray(var).reshape(per_channel)
+    return ((x - mean) / np.sqrt(var + eps) * np.asarray(weight).reshape(per_channel)
+            + np.asarray(bias).reshape(per_channel))
+
+
+def batch_norm_running_stats(running_mean, running_var, batches, momentum):
+    """The running statistics after training-mode forwards of `batches` (NCHW), as BatchNorm's
+    docs define them: running = (1 - momentum) * running + momentum * batch statistic, the
+    variance unbiased (ddof 1); momentum=None gives the cumulative (simple) average of the
+    batch statistics. Returns (running_mean, running_var)."""
+    means = [x.mean(axis=(0, 2, 3)) for x in batches]
+    variances = [x.var(axis=(0, 2, 3), ddof=1) for x in batches]
+    if momentum is None:
+        return np.mean(means, axis=0), np.mean(variances, axis=0)
+    for mean, var in zip(means, variances):
+        running_mean = (1 - momentum) * running_mean + momentum * mean
+        running_var = (1 - momentum) * running_var + momentum * var
+    return running_mean, running_var

@@ -20,6 +20,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from reference import nn as ref
+from reference import optim as optim_ref
 from suite.testing.strategies import NUMPY_DTYPE, TORCH_DTYPE, shapes
 from suite.testing.tolerances import assert_close_to, to_numpy, tolerance
 from suite.testing.versions import ZERO_GRAD_SETS_NONE
@@ -167,11 +168,7 @@ def test_sgd_momentum_and_weight_decay_follow_documented_update(
         lambda params: torch.optim.SGD(params, lr=lr, momentum=momentum, weight_decay=weight_decay),
         param, grads, device,
     )
-    expected, buffer = param.astype(np.float64), None
-    for grad in grads:
-        g = grad.astype(np.float64) + weight_decay * expected
-        buffer = g if buffer is None else momentum * buffer + g
-        expected = expected - lr * buffer
+    expected = optim_ref.sgd(param, grads, lr, momentum=momentum, weight_decay=weight_decay)
     assert_close_to(p, expected, dtype=dtype)
 
 
@@ -193,14 +190,8 @@ def test_adam_follows_documented_algorithm(device, case, lr, beta1, beta2, eps, 
         ),
         param, grads, device,
     )
-    expected = param.astype(np.float64)
-    m, v = np.zeros_like(expected), np.zeros_like(expected)
-    for t, grad in enumerate(grads, start=1):
-        g = grad.astype(np.float64) + weight_decay * expected
-        m = beta1 * m + (1 - beta1) * g
-        v = beta2 * v + (1 - beta2) * g**2
-        m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
-        expected = expected - lr * m_hat / (np.sqrt(v_hat) + eps)
+    expected = optim_ref.adam(param, grads, lr, betas=(beta1, beta2), eps=eps,
+                              weight_decay=weight_decay)
     assert_close_to(p, expected, dtype=dtype)
 
 

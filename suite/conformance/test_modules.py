@@ -25,6 +25,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from reference import nn as ref
+from suite.testing.architectures import (
+    SIDE, build, describe, expected_parameters, expected_state_keys, trees, walk,
+)
 from suite.testing.models import MyLinearModel, MyModel, NeuralNetwork, ParameterBufferTensor
 from suite.testing.strategies import FLOAT, NUMPY_DTYPE, arrays, dtypes, shapes
 from suite.testing.tolerances import assert_close_to, to_numpy, tolerance
@@ -35,143 +38,7 @@ ALPHA = 1e-3
 SEED = 0
 
 
-# --- module trees drawn by hypothesis, and the plain-Python walk that is their oracle ---
-
-
-@dataclass(frozen=True)
-class Leaf:
-    """A layer: Linear (in, out), Conv2d (in, out, kernel) or BatchNorm2d (channels,), or
-    ReLU (); `bias` is Linear's and Conv2d's bias, and BatchNorm2d's `affine`."""
-
-    kind: str
-    sizes: tuple
-    bias: bool = True
-
-
-@dataclass(frozen=True)
-class Node:
-    """A container (Sequential, ModuleList, ModuleDict) or the root nn.Module; `children`
-    are (name, spec) pairs in registration order."""
-
-    kind: str
-    children: tuple
-
-
-BATCHNORM_BUFFERS = ("running_mean", "running_var", "num_batches_tracked")
-DICT_KEYS = ("stem", "head", "left", "right", "tail")  # drawn in any order, never sorted
-ATTRIBUTES = ("encoder", "decoder", "body", "neck")
-SIDE = st.integers(1, 3)
-
-
-def leaves():
-    return st.one_of(
-        st.builds(lambda i, o, bias: Leaf("Linear", (i, o), bias), SIDE, SIDE, st.booleans()),
-        st.builds(
-            lambda i, o, k, bias: Leaf("Conv2d", (i, o, k), bias), SIDE, SIDE, SIDE, st.booleans()
-        ),
-        st.builds(lambda c, affine: Leaf("BatchNorm2d", (c,), affine), SIDE, st.booleans()),
-        st.just(Leaf("ReLU", (), False)),
-    )
-
-
-def containers(children):
-    def numbered(kind):
-        return st.lists(children, max_size=3).map(
-            lambda specs: Node(kind, tuple((str(i), spec) for i, spec in enumerate(specs)))
-        )
-
-    keyed = st.lists(st.sampled_from(DICT_KEYS), unique=True, max_size=3).flatmap(
-        lambda keys: st.tuples(*(children for _ in keys)).map(
-            lambda specs: Node("ModuleDict", tuple(zip(keys, specs)))
-        )
-    )
-    return st.one_of(numbered("Sequential"), numbered("ModuleList"), keyed)
-
-
-@st.composite
-def architectures(draw):
-    """A root nn.Module whose attributes (assigned in a drawn order) are nested containers."""
-    names = draw(st.permutations(ATTRIBUTES))[: draw(st.integers(1, len(ATTRIBUTES)))]
-    parts = st.recursive(leaves(), containers, max_leaves=6)
-    return Node("Module", tuple((name, draw(parts, label=name)) for name in names))
-
-
-def describe(spec) -> str:
-    if isinstance(spec, Leaf):
-        flag = "" if spec.bias or spec.kind == "ReLU" else ", no bias/affine"
-        return f"{spec.kind}{spec.sizes}{flag}"
-    inner = ", ".join(f"{name}={describe(child)}" for name, child in spec.children)
-    return f"{spec.kind}({inner})"
-
-
-def join(prefix, name):
-    return f"{prefix}.{name}" if prefix else name
-
-
-def walk(spec, prefix=""):
-    """(dotted name, spec) of every module, root first (named ""), then depth-first."""
-    yield prefix, spec
-    if isinstance(spec, Node):
-        for name, child in spec.children:
-            yield from walk(child, join(prefix, name))
-
-
-def leaf_parameters(leaf):
-    """(name, shape) of a layer's parameters, as its documentation lists them."""
-    if leaf.kind == "Linear":
-        fan_in, out = leaf.sizes
-        shapes_ = [("weight", (out, fan_in)), ("bias", (out,))]
-    elif leaf.kind == "Conv2d":
-        fan_in, out, k = leaf.sizes
-        shapes_ = [("weight", (out, fan_in, k, k)), ("bias", (out,))]
-    elif leaf.kind == "BatchNorm2d":
-        return [("weight", leaf.sizes), ("bias", leaf.sizes)] if leaf.bias else []
-    else:
-        return []
-    return shapes_ if leaf.bias else shapes_[:1]
-
-
-def expected_parameters(spec):
-    return [
-        (join(path, name), shape)
-        for path, node in walk(spec)
-        if isinstance(node, Leaf)
-        for name, shape in leaf_parameters(node)
-    ]
-
-
-def expected_state_keys(spec):
-    keys = []
-    for path, node in walk(spec):
-        if isinstance(node, Leaf):
-            keys += [join(path, name) for name, _ in leaf_parameters(node)]
-            if node.kind == "BatchNorm2d":
-                keys += [join(path, name) for name in BATCHNORM_BUFFERS]
-    return keys
-
-
-def build(spec):
-    """The torch module a spec describes (torch.nn looked up now: it may be patched)."""
-    nn = torch.nn
-    if isinstance(spec, Leaf):
-        if spec.kind == "Linear":
-            return nn.Linear(*spec.sizes, bias=spec.bias)
-        if spec.kind == "Conv2d":
-            return nn.Conv2d(*spec.sizes, bias=spec.bias)
-        if spec.kind == "BatchNorm2d":
-            return nn.BatchNorm2d(*spec.sizes, affine=spec.bias)
-        return nn.ReLU()
-    children = [(name, build(child)) for name, child in spec.children]
-    if spec.kind == "Sequential":
-        return nn.Sequential(*(module for _, module in children))
-    if spec.kind == "ModuleList":
-        return nn.ModuleList(module for _, module in children)
-    if spec.kind == "ModuleDict":
-        return nn.ModuleDict(dict(children))
-    root = nn.Module()
-    for name, module in children:
-        setattr(root, name, module)
-    return root
+# --- module trees: suite/testing/architectures.py draws them and is their oracle ---
 
 
 def same_objects(found, expected) -> bool:
@@ -182,7 +49,7 @@ def same_objects(found, expected) -> bool:
 # --- the module tree ---
 
 
-@given(spec=architectures())
+@given(spec=trees())
 def test_named_parameters_recurse_in_registration_order(spec):
     """named_parameters() yields every parameter of the tree, modules in registration order,
     with dotted names (seed 002: linear_relu_stack.0.weight); parameters() is the same list."""
@@ -197,7 +64,7 @@ def test_named_parameters_recurse_in_registration_order(spec):
     assert list(model.named_parameters(recurse=False)) == [], "the root holds no parameter"
 
 
-@given(spec=architectures())
+@given(spec=trees())
 def test_named_modules_walk_the_tree_from_the_root(spec):
     """named_modules() yields the root (named "") then every submodule depth-first in
     registration order; modules() is the same list; get_submodule("a.b") finds each one;
@@ -215,7 +82,7 @@ def test_named_modules_walk_the_tree_from_the_root(spec):
     assert same_objects(model.children(), (getattr(model, name) for name in top))
 
 
-@given(spec=architectures())
+@given(spec=trees())
 def test_state_dict_holds_parameters_then_buffers_in_registration_order(spec):
     """state_dict() holds each module's parameters then its persistent buffers (BatchNorm's
     running_mean, running_var, num_batches_tracked), modules in registration order (seed 000:
@@ -461,7 +328,7 @@ def test_child_added_to_a_leaf_is_registered_but_not_run(device):
 # --- modes: train / eval, Dropout, BatchNorm, no_grad / inference_mode ---
 
 
-@given(spec=architectures())
+@given(spec=trees())
 def test_train_and_eval_reach_every_submodule(spec):
     """eval() sets .training = False on the module and every submodule and returns the module;
     train() sets it back to True (seed 002: model.eval() before inference)."""
@@ -507,13 +374,6 @@ def test_dropout_zeroes_each_element_with_probability_p(device, p):
     assert p_value >= ALPHA, f"{zeros} of {n} zeroed with p={p}: binomial p-value {p_value:.2e}"
 
 
-def batch_norm_oracle(x, mean, var, weight, bias, eps):
-    """BatchNorm2d's formula: (x - mean) / sqrt(var + eps) * weight + bias, per channel."""
-    per_channel = (1, -1, 1, 1)
-    mean, var = mean.reshape(per_channel), var.reshape(per_channel)
-    return (x - mean) / np.sqrt(var + eps) * weight.reshape(per_channel) + bias.reshape(per_channel)
-
-
 def channel_values(low, high):
     return st.floats(low, high, allow_nan=False, allow_infinity=False)
 
@@ -557,7 +417,7 @@ def test_batchnorm_eval_uses_running_stats(device, case):
     bn = make_batchnorm(case, device).eval()
     x = case["batches"][0]
     out = bn(torch.tensor(x, device=device))
-    expected = batch_norm_oracle(
+    expected = ref.batch_norm(
         x, case["running_mean"], case["running_var"], case["weight"], case["bias"], case["eps"]
     )
     assert_close_to(out, expected)
@@ -572,22 +432,14 @@ def test_batchnorm_train_uses_batch_stats_and_updates_running_stats(device, case
     updates running = (1 - momentum) * running + momentum * batch_stat with the unbiased
     variance for running_var; momentum=None gives the simple average of the batch stats."""
     bn = make_batchnorm(case, device).train()
-    momentum = case["momentum"]
-    running_mean, running_var = case["running_mean"], case["running_var"]
-    means, variances = [], []
-    for step, x in enumerate(case["batches"], start=1):
+    batches = case["batches"]
+    for step, x in enumerate(batches, start=1):
         out = bn(torch.tensor(x, device=device))
         mean, biased = x.mean(axis=(0, 2, 3)), x.var(axis=(0, 2, 3))
-        unbiased = x.var(axis=(0, 2, 3), ddof=1)
-        expected = batch_norm_oracle(x, mean, biased, case["weight"], case["bias"], case["eps"])
+        expected = ref.batch_norm(x, mean, biased, case["weight"], case["bias"], case["eps"])
         assert_close_to(out, expected)
-        means.append(mean)
-        variances.append(unbiased)
-        if momentum is None:
-            running_mean, running_var = np.mean(means, axis=0), np.mean(variances, axis=0)
-        else:
-            running_mean = (1 - momentum) * running_mean + momentum * mean
-            running_var = (1 - momentum) * running_var + momentum * unbiased
+        running_mean, running_var = ref.batch_norm_running_stats(
+            case["running_mean"], case["running_var"], batches[:step], case["momentum"])
         assert_close_to(bn.running_mean, running_mean)
         assert_close_to(bn.running_var, running_var)
         assert int(bn.num_batches_tracked) == step

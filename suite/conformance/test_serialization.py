@@ -31,6 +31,7 @@ from hypothesis import strategies as st
 
 from reference import claims as catalog
 from suite.testing import models
+from suite.testing.architectures import runnable
 from suite.testing.strategies import NUMPY_DTYPE, TORCH_DTYPE
 from suite.testing.tolerances import to_numpy
 from suite.testing.versions import LOAD_WEIGHTS_ONLY_DEFAULT, LOAD_WEIGHTS_ONLY_WARNING
@@ -41,57 +42,6 @@ SEEDS = st.integers(0, 2**32 - 1)
 
 
 # -- models and their values --------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Layer:
-    kind: str  # a torch.nn class, looked up when the model is built
-    options: tuple  # (keyword, value) pairs
-
-    def __repr__(self):
-        return f"{self.kind}({', '.join(f'{k}={v!r}' for k, v in self.options)})"
-
-
-@dataclass(frozen=True)
-class Architecture:
-    """nn.Sequential(*layers) in `dtype`, fed inputs of `input_shape`."""
-
-    dtype: torch.dtype
-    input_shape: tuple
-    layers: tuple
-
-    def build(self, device):
-        layers = [getattr(torch.nn, layer.kind)(**dict(layer.options)) for layer in self.layers]
-        return torch.nn.Sequential(*layers).to(device=device, dtype=self.dtype)
-
-
-@st.composite
-def architectures(draw):
-    """Conv2d / BatchNorm2d layers on a small image, then Flatten and Linear layers; at least
-    one layer, so every model has something to save."""
-    channels, side = draw(st.integers(1, 3)), draw(st.integers(1, 4))
-    input_shape = (draw(st.integers(1, 3)), channels, side, side)
-    layers = []
-    for kind in draw(st.lists(st.sampled_from(["Conv2d", "BatchNorm2d"]), max_size=3)):
-        if kind == "Conv2d":
-            out, kernel = draw(st.integers(1, 3)), draw(st.sampled_from([1, 3]))
-            options = dict(in_channels=channels, out_channels=out, kernel_size=kernel,
-                           padding=kernel // 2, bias=draw(st.booleans()))
-            channels = out
-        else:
-            options = dict(num_features=channels, affine=draw(st.booleans()))
-        layers.append(Layer(kind, tuple(options.items())))
-    features = channels * side * side
-    heads = draw(st.lists(st.tuples(st.integers(1, 4), st.booleans()),
-                          min_size=0 if layers else 1, max_size=2))
-    if heads:
-        layers.append(Layer("Flatten", ()))
-    for out, bias in heads:
-        options = dict(in_features=features, out_features=out, bias=bias)
-        layers.append(Layer("Linear", tuple(options.items())))
-        features = out
-    dtype = draw(st.sampled_from([torch.float32, torch.float64]))
-    return Architecture(dtype, input_shape, tuple(layers))
 
 
 @dataclass(frozen=True)
@@ -216,7 +166,7 @@ def assert_state_dict_round_trip(model, new_instance, values, sink, x):
     assert_same_outputs(model, restored, x)
 
 
-@given(arch=architectures(), sink=st.sampled_from(SINKS), seed=SEEDS)
+@given(arch=runnable(), sink=st.sampled_from(SINKS), seed=SEEDS)
 def test_state_dict_round_trip_of_random_architecture(device, arch, sink, seed):
     """A saved state_dict holds every parameter and buffer; load_state_dict(torch.load(...))
     into a new instance restores them bit for bit, dtype included, and so the outputs."""
@@ -286,7 +236,7 @@ def named_keys(message, section):
     return []
 
 
-@given(arch=architectures(), data=st.data())
+@given(arch=runnable(), data=st.data())
 def test_strict_load_names_missing_and_unexpected_keys(device, arch, data):
     """load_state_dict(sd, strict=True) raises RuntimeError whose message names every key the
     model has and sd lacks (missing) and every key sd has and the model lacks (unexpected);
@@ -308,7 +258,7 @@ def test_strict_load_names_missing_and_unexpected_keys(device, arch, data):
     assert named_keys(message, "Unexpected") == unexpected, message
 
 
-@given(arch=architectures(), data=st.data())
+@given(arch=runnable(), data=st.data())
 def test_non_strict_load_reports_exact_key_lists(device, arch, data):
     """load_state_dict(sd, strict=False) does not raise; its missing_keys are exactly the keys
     the model has and sd lacks, its unexpected_keys exactly those sd has and the model lacks,
@@ -325,7 +275,7 @@ def test_non_strict_load_reports_exact_key_lists(device, arch, data):
     assert_holds({key: live[key] for key in kept}, kept, "the keys loaded by strict=False")
 
 
-@given(arch=architectures(), seed=SEEDS)
+@given(arch=runnable(), seed=SEEDS)
 def test_loaded_state_dict_is_a_copy(device, arch, seed):
     """model.state_dict() holds references to the model's tensors (documented), but
     load_state_dict copies: after loading a torch.load'ed state_dict, changing that dict's

@@ -23,6 +23,9 @@ from suite.plugin.reporting import DEVICES, EXCLUDED_DEVICES
 profiles.register()
 
 SEED_KEY = "suite_hypothesis_seed"
+# The node ids the session collected, before -k or --break deselect any (the self-check's
+# coverage test reads them).
+COLLECTED = pytest.StashKey[list]()
 MARKERS = (
     "cuda: the CUDA variant of a device-generic test (skipped with a reason where CUDA is absent)",
     "devices(*names): restrict a device-generic test to these devices",
@@ -56,6 +59,14 @@ def pytest_addoption(parser):
         help="convergence runs: short (one seed, fewer epochs; default) or full (the documented "
         "epochs on three seeds, several minutes on a CPU)",
     )
+    parser.addoption(
+        "--break",
+        dest="break_",
+        metavar="NAME|all|list",
+        help="the self-check: run the tests that the breakage NAME (comma-separated names, or all) "
+        "names on a torch broken on purpose; each must fail. `list` shows the breakages and what "
+        "they cover, and runs nothing",
+    )
 
 
 @pytest.hookimpl(tryfirst=True)  # before hypothesis' own plugin loads the profile
@@ -72,8 +83,20 @@ def pytest_configure(config):
         raise pytest.UsageError(
             f"unknown hypothesis profile {profile!r}; choose one of: {', '.join(profiles.PROFILES)}"
         )
+    breaking_value = config.getoption("break_")
+    if breaking_value:
+        if config.getoption("results_dir"):
+            raise pytest.UsageError("--break runs write no result file: drop --results-dir")
+        from suite.plugin.breaking import Breaking
+
+        if breaking_value == "list" and hasattr(config.option, "dist"):
+            config.option.dist = "no"  # a listing of what is collected: no workers to start
+
+        config.pluginmanager.register(Breaking(config, breaking_value), "suite-breaking")
+        profile = profiles.BREAK_PROFILE
     config.option.hypothesis_profile = profile
-    if config.getoption("hypothesis_seed") is None and not profiles.PROFILES[profile].get("derandomize"):
+    if (config.getoption("hypothesis_seed") is None and profile in profiles.PROFILES
+            and not profiles.PROFILES[profile].get("derandomize")):
         worker_input = getattr(config, "workerinput", {})
         config.option.hypothesis_seed = str(worker_input.get(SEED_KEY) or profiles.new_seed())
 
@@ -161,6 +184,13 @@ def pytest_generate_tests(metafunc):
     marker = metafunc.definition.get_closest_marker("devices")
     wanted = marker.args if marker else devices.ALL_DEVICES
     metafunc.parametrize("device", [devices.device_param(name) for name in wanted])
+
+
+@pytest.hookimpl(tryfirst=True, specname="pytest_collection_modifyitems")  # before -k/-m
+def pytest_remember_collected(config, items):
+    from suite.plugin import breaking
+
+    config.stash[COLLECTED] = [breaking.test_id(item) for item in items]
 
 
 @pytest.hookimpl(trylast=True)  # after -k/-m, so only variants they kept are counted

@@ -8,7 +8,6 @@ No profile has a deadline: torch's first call of an op can take a second (kernel
 selection, lazy init), and a deadline would turn that into flaky failures.
 """
 
-import contextlib
 import os
 import random
 
@@ -27,43 +26,23 @@ def register() -> None:
 
     for name, options in PROFILES.items():
         settings.register_profile(name, **options)
+    settings.register_profile(BREAK_PROFILE, **break_options())
 
 
-# The self-check runs conformance tests on a deliberately broken torch and needs the same
-# verdict every time: derandomized, more examples, no shrinking (the first failure is the
-# verdict), and no example database to pollute.
-def self_check_options():
+# `--break` runs tests on a deliberately broken torch and needs the same verdict every time:
+# derandomized, more examples, no shrinking (the first failure is the verdict), no example
+# database to pollute. Chosen in pytest_configure, before any test module is imported, so the
+# settings that @given binds at decoration time are these.
+BREAK_PROFILE = "break"
+
+
+def break_options():
     from hypothesis import Phase
 
     return dict(
         max_examples=100, deadline=None, derandomize=True, database=None,
         phases=(Phase.explicit, Phase.generate), report_multiple_bugs=False,
     )
-
-
-@contextlib.contextmanager
-def self_check_settings(test):
-    """Let the hypothesis test `test` (a function or a functools.partial of one) run with
-    the self-check options inside the block.
-
-    @given binds a test's settings when it is decorated, so loading a profile later would
-    not reach it: hypothesis looks the settings up on the test object at call time, and
-    that is what is swapped here, then restored.
-    """
-    from hypothesis import core, settings
-
-    function = getattr(test, "func", test)
-    bound = getattr(function, "_hypothesis_internal_use_settings", None)
-    previous_seed = core.global_force_seed  # --hypothesis-seed would override derandomize
-    if bound is not None:
-        function._hypothesis_internal_use_settings = settings(bound, **self_check_options())
-    core.global_force_seed = None
-    try:
-        yield
-    finally:
-        if bound is not None:
-            function._hypothesis_internal_use_settings = bound
-        core.global_force_seed = previous_seed
 
 
 def running_in_ci(environ=os.environ) -> bool:
@@ -80,7 +59,7 @@ def new_seed() -> int:
 
 def describe(name: str, seed) -> str:
     """The header line: profile, examples per test and how to rerun with the same data."""
-    options = PROFILES[name]
+    options = PROFILES.get(name) or break_options()
     examples = options["max_examples"]
     if options.get("derandomize"):
         data = "derandomized (each test's data is fixed by its name)"

@@ -1,11 +1,10 @@
 """The regression gate (python -m suite.tools.gate): its power and false-alarm rate on generated and on
 recorded timings, its rule on hand-made cases, and the command on small files and bad input.
 
-The figures the gate's documentation quotes come from `test_power_*`; run this file with -s to
-see them printed. Every simulation uses a fixed seed, so the figures are reproducible.
+The figures the README quotes come from suite/tools/gate_power.py (`python -m suite.tools.figures`
+prints them); every simulation uses a fixed seed, so they are reproducible.
 """
 
-import itertools
 import json
 import subprocess
 import sys
@@ -14,11 +13,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from suite.tools import gate
+from suite.tools import gate, gate_power
 from suite import ROOT
 
-SAMPLES = Path(__file__).parent / "samples"
-RECORDED = SAMPLES / "bench_timings_loaded_vm.json"
 DEFAULT_RULE = gate.Rule()
 
 MATMUL = "suite/benchmarks/test_bench_matmul.py::test_matmul[cpu-float32-256]"
@@ -111,52 +108,13 @@ def two_benchmark_file(path, seed, slowdown=0.0, **changes):
         **changes))
 
 
-# --- power and false alarms -----------------------------------------------------------------------
-
-def generated_runs(rng, shape, rounds, *, sigma, phi, outliers, run_offset, slowdown=0.0):
-    """Seconds per call of `shape` runs: lognormal noise of log-sd `sigma`, AR(1) correlation
-    `phi` between consecutive rounds, a fraction `outliers` of rounds 1.5-3x longer (a
-    neighbour, a page fault), and a per-run offset of log-sd `run_offset` (another process,
-    another moment: what no statistic of one run can see)."""
-    steps = rng.normal(0, sigma * np.sqrt(1 - phi**2), (*shape, rounds))
-    log_times = np.empty_like(steps)
-    log_times[..., 0] = rng.normal(0, sigma, shape)
-    for i in range(1, rounds):
-        log_times[..., i] = phi * log_times[..., i - 1] + steps[..., i]
-    log_times += rng.normal(0, run_offset, (*shape, 1)) + np.log1p(slowdown)
-    hit = rng.random(log_times.shape) < outliers
-    return 1e-3 * np.exp(log_times) * np.where(hit, rng.uniform(1.5, 3.0, log_times.shape), 1.0)
-
-
-def verdicts(baseline, candidate, rule=DEFAULT_RULE):
-    """The gate's verdicts for arrays of files: shape (files, benchmarks, rounds)."""
-    ratio, p_slower, p_faster = gate.slowdown_statistics(baseline, candidate)
-    noise = np.maximum(gate.spread(baseline), gate.spread(candidate))
-    min_p = gate.smallest_p(baseline.shape[-1], candidate.shape[-1])
-    return gate.classify(ratio, gate.holm(p_slower), gate.holm(p_faster), noise, min_p, rule)
-
-
-def power_figures(seed, *, files=1000, benchmarks=20, rounds=20, **noise):
-    """A/A: `files` pairs of unchanged files of `benchmarks` benchmarks each. Detection: in each
-    file, benchmark 0 of the candidate is replaced by one 10 % slower; caught = it fails."""
-    rng = np.random.default_rng(seed)
-    baseline = generated_runs(rng, (files, benchmarks), rounds, **noise)
-    candidate = generated_runs(rng, (files, benchmarks), rounds, **noise)
-    alarms = np.isin(verdicts(baseline, candidate), gate.FAILING)
-    candidate[:, 0] = generated_runs(rng, (files,), rounds, slowdown=0.10, **noise)
-    caught = np.isin(verdicts(baseline, candidate)[:, 0], gate.FAILING)
-    figures = {"per_benchmark_false_alarms": alarms.mean(), "per_file_false_alarms":
-               alarms.any(axis=1).mean(), "detection": caught.mean()}
-    print(f"\n{noise}, {rounds} rounds, {files} file pairs x {benchmarks} benchmarks: "
-          + ", ".join(f"{name} {100 * value:.2f} %" for name, value in figures.items()))
-    return figures
-
+# --- power and false alarms (suite/tools/gate_power.py) ----------------------------------------
 
 def test_power_when_rounds_are_independent():
     """The U test's own assumptions (independent rounds, no run-to-run offset), with outliers:
     Holm keeps false alarms of a whole 20-benchmark file under alpha = 1 %, and one 10 %
     slowdown among 20 benchmarks is caught in >= 95 % of 1000 files."""
-    figures = power_figures(1, sigma=0.03, phi=0.0, outliers=0.02, run_offset=0.0)
+    figures = gate_power.power_figures(gate_power.INDEPENDENT)
     assert figures["per_file_false_alarms"] <= 0.01, figures
     assert figures["detection"] >= 0.95, figures
 
@@ -164,76 +122,42 @@ def test_power_when_rounds_are_independent():
 def test_power_with_drifting_rounds_and_run_offsets():
     """Correlated rounds (AR(1) 0.3) and a 1 % run-to-run offset, which make the p-values
     optimistic: per benchmark, false alarms stay <= 1 % (20000 pairs) and a 10 % slowdown is
-    caught >= 95 % (1000 files). Per file of 20 the false alarms add up (10.2 % with these seeds):
-    the ratio threshold, not alpha, bounds them, hence the docstring's advice to set
-    --max-slowdown above the machine's run-to-run variation."""
-    figures = power_figures(2, sigma=0.03, phi=0.3, outliers=0.02, run_offset=0.01)
+    caught >= 95 % (1000 files). Per file of 20 the false alarms add up: the ratio threshold,
+    not alpha, bounds them, hence the docstring's advice to set --max-slowdown above the
+    machine's run-to-run variation."""
+    figures = gate_power.power_figures(gate_power.DRIFTING)
     assert figures["per_benchmark_false_alarms"] <= 0.01, figures
     assert figures["detection"] >= 0.95, figures
     assert figures["per_file_false_alarms"] <= 20 * figures["per_benchmark_false_alarms"]
 
 
-@pytest.fixture(scope="module")
-def recorded():
-    """{fullname: [rounds of one process, ...]} in seconds per call."""
-    document = json.loads(RECORDED.read_text())
-    return {name: [np.array(run) * 1e-6 for run in entry["runs_us_per_call"]]
-            for name, entry in document["benchmarks"].items()}
-
-
-def bootstrap_verdicts(rng, rounds, slowdown, trials=250):
-    """A/A pairs resampled from one recorded run (real noise and outliers, order lost)."""
-    baseline = rng.choice(rounds, (trials, 1, len(rounds)))
-    candidate = rng.choice(rounds, (trials, 1, len(rounds))) * (1 + slowdown)
-    return verdicts(baseline, candidate)[:, 0]
-
-
-def test_recorded_noise_gives_no_false_alarms_and_catches_slowdowns_in_quiet_runs(recorded):
+def test_recorded_noise_gives_no_false_alarms_and_catches_slowdowns_in_quiet_runs():
     """On rounds recorded by the suite's harness on a loaded machine (IQR/median 3 % to 220 %):
     resampled A/A pairs fail <= 1 % (4000 pairs); a 10 % slowdown is caught >= 95 % in the runs
     the gate does not call too noisy; in the noisy runs a slowdown is never passed as "ok"."""
-    rng = np.random.default_rng(3)
-    alarms, caught, quiet_trials = 0, 0, 0
-    trials = 0
-    for runs in recorded.values():
-        for rounds in runs:
-            alarms += np.isin(bootstrap_verdicts(rng, rounds, 0.0), gate.FAILING).sum()
-            slowed = bootstrap_verdicts(rng, rounds, 0.10)
-            trials += len(slowed)
-            if gate.spread(rounds) <= gate.Rule.max_noise:
-                caught += np.isin(slowed, gate.FAILING).sum()
-                quiet_trials += len(slowed)
-            else:
-                assert set(slowed) <= {*gate.FAILING, gate.TOO_NOISY}, set(slowed)
-    print(f"\nrecorded noise: false alarms {alarms}/{trials}, 10 % slowdown caught "
-          f"{caught}/{quiet_trials} in the runs that are not too noisy")
-    assert alarms <= 0.01 * trials
-    assert quiet_trials >= 500 and caught >= 0.95 * quiet_trials
+    figures = gate_power.resampled_figures()
+    assert set(figures["noisy_slowdown_verdicts"]) <= {*gate.FAILING, gate.TOO_NOISY}, figures
+    assert figures["alarms"] <= 0.01 * figures["trials"]
+    assert figures["quiet_trials"] >= 500 and figures["caught"] >= 0.95 * figures["quiet_trials"]
 
 
-def test_recorded_runs_of_separate_processes(recorded):
-    """A/A between the recorded runs themselves (separate processes on a loaded machine, so the
-    run-to-run shifts resampling cannot show): 112 ordered pairs. Most are flagged too noisy;
+def test_recorded_runs_of_separate_processes():
+    """A/A between the recorded runs themselves: 112 ordered pairs. Most are flagged too noisy;
     the few that fail are the honest false-alarm rate of a loaded machine (README)."""
-    counts = {}
-    for runs in recorded.values():
-        for baseline, candidate in itertools.permutations(runs, 2):
-            verdict = str(verdicts(baseline[None, None, :], candidate[None, None, :])[0, 0])
-            counts[verdict] = counts.get(verdict, 0) + 1
+    counts = gate_power.process_pair_figures()
     pairs = sum(counts.values())
     failed = sum(counts.get(verdict, 0) for verdict in gate.FAILING)
-    print(f"\nrecorded runs, process against process: {counts} of {pairs} pairs")
     assert counts.get(gate.TOO_NOISY, 0) >= 0.9 * pairs
     assert failed <= 0.05 * pairs
 
 
-def test_recorded_runs_split_in_halves_do_not_fail(recorded):
+def test_recorded_runs_split_in_halves_do_not_fail():
     """First half against second half of each recorded run: the drift within a real run stays
     inside the threshold or is reported as noise."""
-    for name, runs in recorded.items():
+    for name, runs in gate_power.recorded().items():
         for rounds in runs:
             half = len(rounds) // 2
-            verdict = verdicts(rounds[None, None, :half], rounds[None, None, half:])[0, 0]
+            verdict = gate_power.verdicts(rounds[None, None, :half], rounds[None, None, half:])[0, 0]
             assert verdict not in gate.FAILING, (name, verdict)
 
 

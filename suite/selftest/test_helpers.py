@@ -8,10 +8,8 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 import torch
-from functools import partial
 
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import settings
 from packaging.version import Version
 
 from suite import environment
@@ -104,18 +102,13 @@ def test_describe_says_how_to_rerun():
     assert "derandomized" in profiles.describe("ci", None)
 
 
-def test_self_check_settings_reach_an_already_decorated_test():
-    examples = []
+def test_break_profile_gives_one_stable_verdict():
+    """--break's profile: the same examples every run, the first failure as the verdict."""
+    from hypothesis import Phase
 
-    @given(st.integers())
-    def decorated(n):
-        examples.append(n)
-
-    bound = decorated._hypothesis_internal_use_settings
-    with profiles.self_check_settings(partial(decorated)):
-        decorated()
-    assert len(examples) == profiles.self_check_options()["max_examples"]
-    assert decorated._hypothesis_internal_use_settings is bound, "settings were not restored"
+    chosen = settings.get_profile(profiles.BREAK_PROFILE)
+    assert chosen.derandomize and chosen.database is None and chosen.deadline is None
+    assert Phase.shrink not in chosen.phases and not chosen.report_multiple_bugs
 
 
 def test_network_guard_blocks_inet_and_records_swallowed_attempts():
@@ -187,3 +180,14 @@ def test_hub_cache_is_the_runs_temporary_torch_home():
     """torch.hub (where pretrained weights would be cached) points into the temporary TORCH_HOME."""
     assert torch.hub.get_dir() == os.path.join(os.environ["TORCH_HOME"], "hub")
     assert "suite-torch-home-" in os.environ["TORCH_HOME"]
+
+
+def test_convergence_checks_cite_catalog_claims():
+    """Result files and the summary name each check by a claim id of reference/claims.py."""
+    from reference import claims as catalog
+    from suite.convergence import training
+
+    ids = {claim.id for claim in catalog.CLAIMS}
+    for variant in training.VARIANTS.values():
+        for spec in variant.values():
+            assert {claim for claim, _ in spec.checks} <= ids, spec.model

@@ -385,3 +385,25 @@ def test_one_hot_rejects_out_of_range_labels(labels):
 def test_softmax_of_an_empty_axis_is_empty():
     assert ref.softmax(np.zeros((2, 0)), axis=1).shape == (2, 0)
     assert ref.log_softmax(np.zeros((0, 3)), axis=0).shape == (0, 3)
+
+
+# --- batch norm ------------------------------------------------------------------------------
+
+def test_batch_norm_by_hand():
+    # (1 - 2) / sqrt(1 + 0) * 2 + 1 = -1 and (3 - 2) / 1 * 2 + 1 = 3
+    assert_array_equal(ref.batch_norm(row(1.0, 3.0), [2.0], [1.0], [2.0], [1.0], eps=0.0),
+                       row(-1.0, 3.0))
+    # eps joins the variance under the root: (3 - 2) / sqrt(3 + 1) = 0.5
+    assert_allclose(ref.batch_norm(row(3.0), [2.0], [3.0], [1.0], [0.0], eps=1.0), row(0.5))
+
+
+def test_batch_norm_running_stats_by_hand():
+    # batch 1, 3: mean 2, unbiased variance ((1-2)^2 + (3-2)^2) / 1 = 2
+    mean, var = ref.batch_norm_running_stats(np.array([0.0]), np.array([1.0]), [row(1.0, 3.0)], 0.1)
+    assert_allclose(mean, [0.2])  # 0.9 * 0 + 0.1 * 2
+    assert_allclose(var, [1.1])  # 0.9 * 1 + 0.1 * 2
+    # momentum None: the simple average of the batch statistics, (2 + 5) / 2 and (2 + 0) / 2
+    mean, var = ref.batch_norm_running_stats(
+        np.array([0.0]), np.array([1.0]), [row(1.0, 3.0), row(5.0, 5.0)], None)
+    assert_allclose(mean, [3.5])
+    assert_allclose(var, [1.0])

@@ -128,3 +128,4 @@ def test_normalize_rejects_zero_std_and_flat_input():
         ref.normalize(np.zeros((1, 1, 1)), [0.0], [0.0])
     with pytest.raises(ValueError):
         ref.normalize(np.zeros((2, 2)), [0.0], [1.0])
+

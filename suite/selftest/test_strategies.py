@@ -4,9 +4,10 @@
 import numpy as np
 import pytest
 from hypothesis import Phase, find, given, settings
+import torch
 from hypothesis import strategies as st
 
-from suite.testing import strategies
+from suite.testing import architectures, strategies
 from suite.testing.strategies import (
     ALL, MAX_DIMS, MAX_SIDE, NUMPY_DTYPE, SMALL_MAX, arrays_of, basic_indices,
     broadcastable_pairs, dtypes, matmul_shapes, nest, nested_lists, scalar_kind, shapes,
@@ -129,3 +130,50 @@ def test_nest_hand_worked():
     assert nest([], (0,)) == []
     assert nest([], (2, 0)) == [[], []]
     assert nest([7], (1, 1, 1)) == [[[7]]]
+
+
+# --- architectures (suite/testing/architectures.py) ------------------------------------------
+
+def kinds(spec):
+    return {node.kind for _, node in architectures.walk(spec)}
+
+
+TREE_EDGES = {
+    **{kind: (lambda kind: lambda spec: kind in kinds(spec))(kind)
+       for kind in ("Linear", "Conv2d", "BatchNorm2d", "ReLU", *architectures.CONTAINER_KINDS)},
+    "an empty container": lambda spec: any(
+        isinstance(node, architectures.Node) and not node.children
+        for _, node in architectures.walk(spec)),
+    "a container in a container": lambda spec: any(
+        len(name.split(".")) >= 2 and isinstance(node, architectures.Node)
+        for name, node in architectures.walk(spec)),
+    "a layer without bias": lambda spec: any(
+        isinstance(node, architectures.Leaf) and node.kind != "ReLU" and not node.bias
+        for _, node in architectures.walk(spec)),
+}
+
+
+@pytest.mark.parametrize("edge", TREE_EDGES)
+def test_trees_reach_every_kind_and_shape(edge):
+    assert reaches(architectures.trees(), TREE_EDGES[edge])
+
+
+RUNNABLE_EDGES = {
+    "conv only": lambda arch: kinds(arch.spec) == {"Sequential", "Conv2d"},
+    "linear only": lambda arch: "Conv2d" not in kinds(arch.spec) and "Linear" in kinds(arch.spec),
+    "conv, batchnorm and a head": lambda arch: {"Conv2d", "BatchNorm2d", "Linear"} <= kinds(arch.spec),
+    "float64": lambda arch: arch.dtype == torch.float64,
+}
+
+
+@pytest.mark.parametrize("edge", RUNNABLE_EDGES)
+def test_runnable_reaches_its_mixes(edge):
+    assert reaches(architectures.runnable(), RUNNABLE_EDGES[edge])
+
+
+@given(arch=architectures.runnable())
+def test_runnable_models_run_on_their_input(arch):
+    model = arch.build("cpu").eval()  # a batch of one 1x1 image is too little for batch stats
+    assert list(model.parameters()) or list(model.buffers()), f"{arch} has nothing to save"
+    out = model(torch.zeros(arch.input_shape, dtype=arch.dtype))
+    assert out.shape[0] == arch.input_shape[0]

@@ -3,6 +3,7 @@
     python -m suite [--parts conformance,convergence,benchmarks] [--device cpu|cuda|all]
                     [--hypothesis-profile dev|ci|thorough] [--workers auto|N]
                     [--convergence full|short] [--results-dir DIR] [-k EXPRESSION]
+    python -m suite --break NAME|all|list [--device ...] [--workers ...] [-k EXPRESSION]
 """
 
 import argparse
@@ -25,6 +26,7 @@ from suite.tools import results
 # whether the suite is a checkout or installed, and whatever the working directory.
 CONFORMANCE_TESTS = "suite/conformance"
 BENCHMARK_TESTS = "suite/benchmarks"
+CONVERGENCE_TESTS = "suite/convergence"
 PARTS = ("conformance", "convergence", "benchmarks")
 # Rounds, warm-up and threads are the harness's (suite/benchmarks/harness.py), whatever pytest-
 # benchmark's own options say; these only choose the terminal table's columns.
@@ -76,6 +78,9 @@ def parse_args(argv):
                         help="full: three seeds, the documented epochs (default); short: one seed")
     parser.add_argument("-k", dest="select", metavar="EXPRESSION",
                         help="run only the conformance tests and benchmarks pytest -k selects")
+    parser.add_argument("--break", dest="break_", metavar="NAME|all|list",
+                        help="instead of the parts, the self-check: the tests each named breakage "
+                        "(or all) names, on a torch broken on purpose; `list` lists them")
     args = parser.parse_args(argv)
     if args.device == "cuda":
         import torch
@@ -88,6 +93,14 @@ def parse_args(argv):
     except ValueError as error:
         parser.error(str(error))
     args.hypothesis_profile = args.hypothesis_profile or profiles.default_profile()
+    if args.break_:
+        from suite.plugin import breaking
+
+        try:
+            breaking.choose(args.break_)
+        except pytest.UsageError as error:
+            parser.error(str(error))
+        return args  # the self-check writes no result file
     args.results_dir = (args.results_dir or results.results_dir()).resolve()
     try:
         args.results_dir.mkdir(parents=True, exist_ok=True)
@@ -236,8 +249,22 @@ RUNNERS = {"conformance": run_conformance, "convergence": run_convergence,
            "benchmarks": run_benchmarks}
 
 
+def run_self_check(args) -> int:
+    """pytest --break over the tests the breakages name; pytest prints the detection table."""
+    pytest_args = [CONFORMANCE_TESTS, CONVERGENCE_TESTS, "-p", "no:cacheprovider",
+                   "--device", args.device, "--break", args.break_]
+    if args.workers != "0" and args.break_ != "list":
+        pytest_args += ["-n", args.workers]
+    if args.select:
+        pytest_args += ["-k", args.select]
+    exit_code, _, _ = run_pytest(pytest_args)
+    return exit_code
+
+
 def main(argv=None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.break_:
+        return run_self_check(args)
     outcomes = []
     for number, part in enumerate(args.parts, 1):
         print(f"\n== [{number}/{len(args.parts)}] {part} ==", flush=True)

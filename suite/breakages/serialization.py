@@ -1,4 +1,4 @@
-"""Deliberately broken torches for the serialization conformance tests (see breaking.py).
+"""Deliberately broken torches for the serialization conformance tests (see suite/breakages/__init__.py).
 
 The breakages patch the public entry points (torch.save, torch.load, nn.Module.state_dict,
 nn.Module.load_state_dict), the way a wrong default or a lossy writer would show up.
@@ -6,11 +6,9 @@ nn.Module.load_state_dict), the way a wrong default or a lossy writer would show
 
 import pickle
 
-import pytest
 import torch
 
-from suite.conformance import test_serialization as serialization
-from suite.selftest.breaking import FAILED, Breakage, assert_caught, cases, on_cpu, wrap
+from suite.breakages import FAILED, Breakage, wrap
 from suite.testing.versions import LOAD_WEIGHTS_ONLY_DEFAULT
 
 
@@ -116,53 +114,43 @@ def state_dict_returns_copies(mp):
     wrap(mp, torch.nn.Module, "state_dict", make)
 
 
-TUTORIAL_ROUND_TRIPS = [
-    on_cpu(serialization.test_state_dict_round_trip_of_tutorial_model, name=name, sink=sink)
-    for name in serialization.TUTORIAL_MODELS
-    for sink in serialization.SINKS
-]
-WITH_BUFFERS = ("MyNetwork", "ConvBnConv")
-
-
-def each_tutorial_model(test):
-    return [on_cpu(test, name=name) for name in serialization.TUTORIAL_MODELS]
-
-
 BREAKAGES = [
     Breakage("save-rounds-float32-to-bfloat16", save_rounds_float32_through_bfloat16, [
-        on_cpu(serialization.test_state_dict_round_trip_of_random_architecture),
-        *TUTORIAL_ROUND_TRIPS,
-        on_cpu(serialization.test_tutorial_save_to_runs_best_pth),
+        "suite/conformance/test_serialization.py::test_state_dict_round_trip_of_random_architecture",
+        "suite/conformance/test_serialization.py::test_state_dict_round_trip_of_tutorial_model",
+        "suite/conformance/test_serialization.py::test_tutorial_save_to_runs_best_pth",
     ]),
     Breakage("load_state_dict-skips-buffers", load_state_dict_skips_buffers, [
-        on_cpu(serialization.test_state_dict_round_trip_of_random_architecture),
-        *[test for test in TUTORIAL_ROUND_TRIPS if test.keywords["name"] in WITH_BUFFERS],
-        on_cpu(serialization.test_tutorial_save_to_runs_best_pth),
+        "suite/conformance/test_serialization.py::test_state_dict_round_trip_of_random_architecture",
+        "suite/conformance/test_serialization.py::test_state_dict_round_trip_of_tutorial_model[*-MyNetwork-file]",
+        "suite/conformance/test_serialization.py::test_state_dict_round_trip_of_tutorial_model[*-MyNetwork-bytesio]",
+        "suite/conformance/test_serialization.py::test_state_dict_round_trip_of_tutorial_model[*-ConvBnConv-file]",
+        "suite/conformance/test_serialization.py::test_state_dict_round_trip_of_tutorial_model[*-ConvBnConv-bytesio]",
+        "suite/conformance/test_serialization.py::test_tutorial_save_to_runs_best_pth",
     ]),
-    Breakage("load_state_dict-ignores-strict", load_state_dict_forcing(strict=False),
-             [on_cpu(serialization.test_strict_load_names_missing_and_unexpected_keys)]),
-    Breakage("load_state_dict-forgets-unexpected-keys", load_state_dict_forgets_unexpected_keys,
-             [on_cpu(serialization.test_non_strict_load_reports_exact_key_lists)]),
-    Breakage("load_state_dict-assigns", load_state_dict_forcing(assign=True),
-             [on_cpu(serialization.test_loaded_state_dict_is_a_copy)]),
-    Breakage("state_dict-returns-copies", state_dict_returns_copies,
-             [on_cpu(serialization.test_loaded_state_dict_is_a_copy)]),
+    Breakage("load_state_dict-ignores-strict", load_state_dict_forcing(strict=False), [
+        "suite/conformance/test_serialization.py::test_strict_load_names_missing_and_unexpected_keys",
+    ]),
+    Breakage("load_state_dict-forgets-unexpected-keys", load_state_dict_forgets_unexpected_keys, [
+        "suite/conformance/test_serialization.py::test_non_strict_load_reports_exact_key_lists",
+    ]),
+    Breakage("load_state_dict-assigns", load_state_dict_forcing(assign=True), [
+        "suite/conformance/test_serialization.py::test_loaded_state_dict_is_a_copy",
+    ]),
+    Breakage("state_dict-returns-copies", state_dict_returns_copies, [
+        "suite/conformance/test_serialization.py::test_loaded_state_dict_is_a_copy",
+    ]),
     # a default of True before 2.6 makes torch.load refuse what it should load
     Breakage("load-default-weights_only-flipped", load_default_flipped, [
-        *each_tutorial_model(serialization.test_whole_model_default_load_follows_release),
-        serialization.test_weights_only_refuses_code_execution,
+        "suite/conformance/test_serialization.py::test_whole_model_default_load_follows_release",
+        "suite/conformance/test_serialization.py::test_weights_only_refuses_code_execution",
     ], caught_as=FAILED + (pickle.UnpicklingError,)),
     Breakage("weights-only-unpickler-allows-everything", load_forcing_weights_only(False), [
-        *each_tutorial_model(serialization.test_whole_model_needs_weights_only_false),
-        serialization.test_weights_only_refuses_code_execution,
+        "suite/conformance/test_serialization.py::test_whole_model_needs_weights_only_false",
+        "suite/conformance/test_serialization.py::test_weights_only_refuses_code_execution",
     ]),
     Breakage("load-ignores-weights_only-False", load_forcing_weights_only(True), [
-        *each_tutorial_model(serialization.test_whole_model_needs_weights_only_false),
-        serialization.test_weights_only_refuses_code_execution,
+        "suite/conformance/test_serialization.py::test_whole_model_needs_weights_only_false",
+        "suite/conformance/test_serialization.py::test_weights_only_refuses_code_execution",
     ], caught_as=FAILED + (pickle.UnpicklingError,)),
 ]
-
-
-@pytest.mark.parametrize("breakage, test", cases(BREAKAGES))
-def test_breakage_is_caught(breakage, test, monkeypatch):
-    assert_caught(breakage, test, monkeypatch)

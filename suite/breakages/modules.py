@@ -1,39 +1,12 @@
-"""Deliberately broken torches for the nn.Module and freezing conformance tests (see breaking.py)."""
+"""Deliberately broken torches for the nn.Module and freezing conformance tests (see suite/breakages/__init__.py)."""
 
 import copy
-from functools import partial
 
-import pytest
 import torch
 
-from suite import environment
-from suite.conformance import test_claims as claims
-from suite.conformance import test_freezing as freezing, test_modules as modules
-from suite.selftest.breaking import FAILED, Breakage, assert_caught, cases, on_cpu, wrap
+from suite.breakages import FAILED, Breakage, wrap
 
 nn = torch.nn
-
-
-class Torchvision:
-    """Stands in for the `torchvision` fixture in the partials below: the real module, or
-    the fixture's skip when torchvision cannot be used here."""
-
-    def __getattr__(self, name):
-        if name.startswith("__"):  # copy, pickle and inspect probe for dunders
-            raise AttributeError(name)
-        reason = environment.torchvision_missing()
-        if reason:
-            pytest.skip(reason)
-        import torchvision
-
-        return getattr(torchvision, name)
-
-    def __str__(self):
-        return "torchvision"
-
-
-def with_torchvision(test, **params):
-    return on_cpu(test, torchvision=Torchvision(), **params)
 
 
 # --- the module tree ---
@@ -376,99 +349,110 @@ def batchnorm_frozen_with_its_parameters(mp):
     wrap(mp, nn.modules.batchnorm._BatchNorm, "forward", make)
 
 
-FREEZE_CASES = [(how, opt) for how in freezing.FREEZES for opt in freezing.OPTIMIZERS]
-
 BREAKAGES = [
-    Breakage("named_parameters-reversed", named_parameters_reversed,
-             [modules.test_named_parameters_recurse_in_registration_order]),
-    Breakage("named_parameters-without-prefix", named_parameters_without_prefix,
-             [modules.test_named_parameters_recurse_in_registration_order]),
-    Breakage("named_modules-omit-root", named_modules_omit_root,
-             [modules.test_named_modules_walk_the_tree_from_the_root]),
+    Breakage("named_parameters-reversed", named_parameters_reversed, [
+        "suite/conformance/test_modules.py::test_named_parameters_recurse_in_registration_order",
+    ]),
+    Breakage("named_parameters-without-prefix", named_parameters_without_prefix, [
+        "suite/conformance/test_modules.py::test_named_parameters_recurse_in_registration_order",
+    ]),
+    Breakage("named_modules-omit-root", named_modules_omit_root, [
+        "suite/conformance/test_modules.py::test_named_modules_walk_the_tree_from_the_root",
+    ]),
     Breakage("state_dict-omits-buffers", state_dict_omits_buffers, [
-        modules.test_state_dict_holds_parameters_then_buffers_in_registration_order,
-        on_cpu(modules.test_parameter_buffer_tensor_table, kind="buffer"),
+        "suite/conformance/test_modules.py::test_state_dict_holds_parameters_then_buffers_in_registration_order",
+        "suite/conformance/test_modules.py::test_parameter_buffer_tensor_table[*-buffer]",
     ]),
-    Breakage("call-chains-children", call_chains_children, [on_cpu(modules.test_call_runs_forward)]),
-    Breakage("Sequential-getitem-copies", sequential_getitem_copies,
-             [modules.test_submodule_access_patterns_reach_the_same_object]),
-    Breakage("to-skips-parameters", to_skips("_parameters"),
-             [on_cpu(modules.test_parameter_buffer_tensor_table, kind="parameter")]),
+    Breakage("call-chains-children", call_chains_children, [
+        "suite/conformance/test_modules.py::test_call_runs_forward",
+    ]),
+    Breakage("Sequential-getitem-copies", sequential_getitem_copies, [
+        "suite/conformance/test_modules.py::test_submodule_access_patterns_reach_the_same_object",
+    ]),
+    Breakage("to-skips-parameters", to_skips("_parameters"), [
+        "suite/conformance/test_modules.py::test_parameter_buffer_tensor_table[*-parameter]",
+    ]),
     Breakage("to-skips-buffers", to_skips("_buffers"), [
-        on_cpu(modules.test_parameter_buffer_tensor_table, kind="buffer"),
-        on_cpu(modules.test_non_persistent_buffer_moves_but_is_not_saved),
+        "suite/conformance/test_modules.py::test_parameter_buffer_tensor_table[*-buffer]",
+        "suite/conformance/test_modules.py::test_non_persistent_buffer_moves_but_is_not_saved",
     ]),
-    Breakage("tensor-attributes-become-buffers", tensor_attributes_become_buffers,
-             [on_cpu(modules.test_parameter_buffer_tensor_table, kind="tensor")]),
-    Breakage("register_buffer-persistent-ignored", non_persistent_buffers_saved,
-             [on_cpu(modules.test_non_persistent_buffer_moves_but_is_not_saved)]),
-    Breakage("batchnorm-weight-init-uniform", batchnorm_weight_init_uniform,
-             [partial(claims.test_claim, claim_id="004-batchnorm-init")]),
+    Breakage("tensor-attributes-become-buffers", tensor_attributes_become_buffers, [
+        "suite/conformance/test_modules.py::test_parameter_buffer_tensor_table[*-tensor]",
+    ]),
+    Breakage("register_buffer-persistent-ignored", non_persistent_buffers_saved, [
+        "suite/conformance/test_modules.py::test_non_persistent_buffer_moves_but_is_not_saved",
+    ]),
+    Breakage("batchnorm-weight-init-uniform", batchnorm_weight_init_uniform, [
+        "suite/conformance/test_claims.py::test_claim[004-batchnorm-init]",
+    ]),
     *[
-        Breakage(f"{kind}-is-plain", container_is_plain(kind),
-                 [on_cpu(modules.test_containers_register_their_modules, kind=kind)])
+        Breakage(f"{kind}-is-plain", container_is_plain(kind), [
+            f"suite/conformance/test_modules.py::test_containers_register_their_modules[*-{kind}]",
+        ])
         for kind in PLAIN
     ],
-    Breakage("lists-of-modules-registered", lists_of_modules_registered,
-             [on_cpu(modules.test_containers_register_their_modules, kind="list")]),
-    Breakage("Sequential-setitem-dropped", sequential_setitem_dropped,
-             [on_cpu(modules.test_replace_last_layer, replacement=r) for r in modules.REPLACEMENTS]),
-    Breakage("Sequential-insert-appends", sequential_insert_appends,
-             [on_cpu(modules.test_sequential_append_insert_add_module)]),
-    Breakage("leaf-add_module-unregistered", leaf_add_module_unregistered,
-             [on_cpu(modules.test_child_added_to_a_leaf_is_registered_but_not_run)]),
-    Breakage("eval-not-propagating", eval_not_propagating, [
-        modules.test_train_and_eval_reach_every_submodule,
-        with_torchvision(freezing.test_frozen_feature_extractor_with_new_head, mode="features-eval"),
+    Breakage("lists-of-modules-registered", lists_of_modules_registered, [
+        "suite/conformance/test_modules.py::test_containers_register_their_modules[*-list]",
     ]),
-    Breakage("dropout-not-scaling", dropout_not_scaling,
-             [on_cpu(modules.test_dropout_is_identity_in_eval_and_scales_in_train)]),
-    Breakage("dropout-active-in-eval", dropout_active_in_eval,
-             [on_cpu(modules.test_dropout_is_identity_in_eval_and_scales_in_train)]),
+    Breakage("Sequential-setitem-dropped", sequential_setitem_dropped, [
+        "suite/conformance/test_modules.py::test_replace_last_layer",
+    ]),
+    Breakage("Sequential-insert-appends", sequential_insert_appends, [
+        "suite/conformance/test_modules.py::test_sequential_append_insert_add_module",
+    ]),
+    Breakage("leaf-add_module-unregistered", leaf_add_module_unregistered, [
+        "suite/conformance/test_modules.py::test_child_added_to_a_leaf_is_registered_but_not_run",
+    ]),
+    Breakage("eval-not-propagating", eval_not_propagating, [
+        "suite/conformance/test_modules.py::test_train_and_eval_reach_every_submodule",
+        "suite/conformance/test_freezing.py::test_frozen_feature_extractor_with_new_head[*-features-eval]",
+    ]),
+    Breakage("dropout-not-scaling", dropout_not_scaling, [
+        "suite/conformance/test_modules.py::test_dropout_is_identity_in_eval_and_scales_in_train",
+    ]),
+    Breakage("dropout-active-in-eval", dropout_active_in_eval, [
+        "suite/conformance/test_modules.py::test_dropout_is_identity_in_eval_and_scales_in_train",
+    ]),
     Breakage("dropout-p-is-keep-probability", dropout_p_is_keep_probability, [
-        on_cpu(modules.test_dropout_is_identity_in_eval_and_scales_in_train),
-        *[on_cpu(modules.test_dropout_zeroes_each_element_with_probability_p, p=p) for p in (0.2, 0.7)],
+        "suite/conformance/test_modules.py::test_dropout_is_identity_in_eval_and_scales_in_train",
+        "suite/conformance/test_modules.py::test_dropout_zeroes_each_element_with_probability_p",
     ]),
     # batch stats need two values per channel: the broken eval raises on a single one
     Breakage("batchnorm-batch-stats-in-eval", batchnorm_batch_stats_in_eval, [
-        on_cpu(modules.test_batchnorm_eval_uses_running_stats),
-        with_torchvision(freezing.test_frozen_feature_extractor_with_new_head, mode="features-eval"),
+        "suite/conformance/test_modules.py::test_batchnorm_eval_uses_running_stats",
+        "suite/conformance/test_freezing.py::test_frozen_feature_extractor_with_new_head[*-features-eval]",
     ], caught_as=FAILED + (ValueError,)),
-    Breakage("batchnorm-keras-momentum", batchnorm_keras_momentum,
-             [on_cpu(modules.test_batchnorm_train_uses_batch_stats_and_updates_running_stats)]),
-    Breakage("batchnorm-running-var-biased", batchnorm_running_var_biased,
-             [on_cpu(modules.test_batchnorm_train_uses_batch_stats_and_updates_running_stats)]),
-    Breakage("no_grad-ignored", no_grad_ignored,
-             [on_cpu(modules.test_outputs_under_no_grad_do_not_require_grad, mode="no_grad")]),
-    Breakage("inference_mode-is-no_grad", inference_mode_is_no_grad,
-             [on_cpu(modules.test_outputs_under_no_grad_do_not_require_grad, mode="inference_mode")]),
+    Breakage("batchnorm-keras-momentum", batchnorm_keras_momentum, [
+        "suite/conformance/test_modules.py::test_batchnorm_train_uses_batch_stats_and_updates_running_stats",
+    ]),
+    Breakage("batchnorm-running-var-biased", batchnorm_running_var_biased, [
+        "suite/conformance/test_modules.py::test_batchnorm_train_uses_batch_stats_and_updates_running_stats",
+    ]),
+    Breakage("no_grad-ignored", no_grad_ignored, [
+        "suite/conformance/test_modules.py::test_outputs_under_no_grad_do_not_require_grad[*-no_grad]",
+    ]),
+    Breakage("inference_mode-is-no_grad", inference_mode_is_no_grad, [
+        "suite/conformance/test_modules.py::test_outputs_under_no_grad_do_not_require_grad[*-inference_mode]",
+    ]),
     Breakage("xavier-bound-sqrt-2", xavier_with("uniform", 2.0), [
-        on_cpu(modules.test_xavier_uniform_draws_uniformly_within_its_bound, shape_name=s, gain_name=g)
-        for s in modules.XAVIER_SHAPES for g in modules.GAINS
+        "suite/conformance/test_modules.py::test_xavier_uniform_draws_uniformly_within_its_bound",
     ]),
     Breakage("xavier-normal", xavier_with("normal", 2.0), [
-        on_cpu(modules.test_xavier_uniform_draws_uniformly_within_its_bound, shape_name=s, gain_name=g)
-        for s in modules.XAVIER_SHAPES for g in modules.GAINS
+        "suite/conformance/test_modules.py::test_xavier_uniform_draws_uniformly_within_its_bound",
     ]),
-    Breakage("inits-fill-by-arithmetic", inits_fill_by_arithmetic,
-             [on_cpu(modules.test_constant_inits_fill_exactly, fill=f) for f in modules.FILLS]),
+    Breakage("inits-fill-by-arithmetic", inits_fill_by_arithmetic, [
+        "suite/conformance/test_modules.py::test_constant_inits_fill_exactly",
+    ]),
     Breakage("requires_grad_-no-op", requires_grad_is_a_no_op, [
-        *[on_cpu(freezing.test_frozen_parameters_get_no_grad_and_stay_put, how="requires_grad_",
-                 optimizer_name=opt) for opt in freezing.OPTIMIZERS],
-        *[with_torchvision(freezing.test_frozen_feature_extractor_with_new_head, mode=m)
-          for m in freezing.FEATURE_MODES],
+        "suite/conformance/test_freezing.py::test_frozen_parameters_get_no_grad_and_stay_put[*-requires_grad_-SGD]",
+        "suite/conformance/test_freezing.py::test_frozen_parameters_get_no_grad_and_stay_put[*-requires_grad_-Adam]",
+        "suite/conformance/test_freezing.py::test_frozen_feature_extractor_with_new_head",
     ]),
     Breakage("optimizers-step-none-grads", optimizers_step_none_grads, [
-        *[on_cpu(freezing.test_frozen_parameters_get_no_grad_and_stay_put, how=how, optimizer_name=opt)
-          for how, opt in FREEZE_CASES],
-        with_torchvision(freezing.test_frozen_feature_extractor_with_new_head, mode="features-eval"),
+        "suite/conformance/test_freezing.py::test_frozen_parameters_get_no_grad_and_stay_put",
+        "suite/conformance/test_freezing.py::test_frozen_feature_extractor_with_new_head[*-features-eval]",
     ]),
     Breakage("batchnorm-frozen-with-its-parameters", batchnorm_frozen_with_its_parameters, [
-        with_torchvision(freezing.test_frozen_feature_extractor_with_new_head, mode="features-train"),
+        "suite/conformance/test_freezing.py::test_frozen_feature_extractor_with_new_head[*-features-train]",
     ]),
 ]
-
-
-@pytest.mark.parametrize("breakage, test", cases(BREAKAGES))
-def test_breakage_is_caught(breakage, test, monkeypatch):
-    assert_caught(breakage, test, monkeypatch)

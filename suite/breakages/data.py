@@ -1,4 +1,4 @@
-"""Deliberately broken torches (and torchvisions) for the data-pipeline tests (see breaking.py):
+"""Deliberately broken torches (and torchvisions) for the data-pipeline tests (see suite/breakages/__init__.py):
 DataLoader batching, shuffling, workers and collation; ToTensor, Normalize, Lambda; the
 MNIST loaders and read_image; and the data claims of seed 002.
 
@@ -8,26 +8,13 @@ The torchvision breakages skip, with the reason, where torchvision is absent.
 """
 
 from collections.abc import Mapping
-from functools import partial
 
 import numpy as np
-import pytest
 import torch
 import torch.utils.data._utils.collate as collate_module
 import torch.utils.data.dataloader as dataloader_module
 
-from suite.conformance import test_claims as claims
-from suite.conformance import test_dataloader as dl
-from suite.conformance import test_datasets as datasets
-from suite.conformance import test_transforms as transforms
-from suite.environment import torchvision_missing
-from suite.selftest.breaking import Breakage, assert_caught, cases, with_torchvision, wrap
-
-NOT_BREAKABLE_HERE = {}
-
-
-def claim(claim_id):
-    return partial(claims.test_claim, claim_id=claim_id)
+from suite.breakages import Breakage, wrap
 
 
 # --- DataLoader ------------------------------------------------------------------------------
@@ -148,56 +135,60 @@ def mappings_collate_to_lists(mp):
     wrap(mp, collate_module, "collate", make)
 
 
-def sample_forms(form=None, kind=None):
-    """test_tutorial_sample_forms... for the sample form and the label's Python type given."""
-    return [
-        partial(dl.test_tutorial_sample_forms_collate_to_image_and_label_batches,
-                form=each_form, label=label, dtype=dtype)
-        for each_form in ("tuple", "dict")
-        for label, dtype in ((3, torch.int64), (0.5, torch.float64), (True, torch.bool))
-        if form in (None, each_form) and kind in (None, type(label))
-    ]
-
-
 TORCH_BREAKAGES = [
     Breakage("dataloader-always-drops-last", batch_sampler_with_drop_last(True), [
-        dl.test_batches_cover_the_dataset_in_order,
-        dl.test_shuffle_yields_each_sample_once_per_epoch,
-        dl.test_default_collate_matches_numpy_stacking,
-        claim("002-train-loop-progress"),
+        "suite/conformance/test_dataloader.py::test_batches_cover_the_dataset_in_order",
+        "suite/conformance/test_dataloader.py::test_shuffle_yields_each_sample_once_per_epoch",
+        "suite/conformance/test_dataloader.py::test_default_collate_matches_numpy_stacking",
+        "suite/conformance/test_claims.py::test_claim[002-train-loop-progress]",
     ]),
-    Breakage("dataloader-ignores-drop_last", batch_sampler_with_drop_last(False),
-             [dl.test_drop_last_drops_only_the_partial_batch]),
-    Breakage("shuffle-keeps-the-order", random_sampler_yielding(sorted),
-             [dl.test_shuffle_reshuffles_every_epoch]),
+    Breakage("dataloader-ignores-drop_last", batch_sampler_with_drop_last(False), [
+        "suite/conformance/test_dataloader.py::test_drop_last_drops_only_the_partial_batch",
+    ]),
+    Breakage("shuffle-keeps-the-order", random_sampler_yielding(sorted), [
+        "suite/conformance/test_dataloader.py::test_shuffle_reshuffles_every_epoch",
+    ]),
     Breakage("shuffle-repeats-a-sample", random_sampler_yielding(repeat_first_sample), [
-        dl.test_shuffle_yields_each_sample_once_per_epoch,
-        dl.test_seeded_generator_reproduces_the_order,
-        partial(dl.test_workers_yield_the_same_batches, n=9, batch_size=4, shuffle=True),
+        "suite/conformance/test_dataloader.py::test_shuffle_yields_each_sample_once_per_epoch",
+        "suite/conformance/test_dataloader.py::test_seeded_generator_reproduces_the_order",
+        "suite/conformance/test_dataloader.py::test_workers_yield_the_same_batches[9-4-True]",
     ]),
-    Breakage("shuffle-same-order-every-epoch", random_sampler_reseeds_every_epoch,
-             [dl.test_shuffle_reshuffles_every_epoch]),
-    Breakage("shuffle-ignores-generator", random_sampler_ignores_generator,
-             [dl.test_seeded_generator_reproduces_the_order]),
-    Breakage("workers-run-in-process", workers_run_in_process, [dl.test_workers_are_subprocesses]),
+    Breakage("shuffle-same-order-every-epoch", random_sampler_reseeds_every_epoch, [
+        "suite/conformance/test_dataloader.py::test_shuffle_reshuffles_every_epoch",
+    ]),
+    Breakage("shuffle-ignores-generator", random_sampler_ignores_generator, [
+        "suite/conformance/test_dataloader.py::test_seeded_generator_reproduces_the_order",
+    ]),
+    Breakage("workers-run-in-process", workers_run_in_process, [
+        "suite/conformance/test_dataloader.py::test_workers_are_subprocesses",
+    ]),
     Breakage("workers-swap-batches", worker_batches_swapped, [
-        partial(dl.test_workers_yield_the_same_batches, n=10, batch_size=3, shuffle=False),
-        partial(dl.test_workers_yield_the_same_batches, n=9, batch_size=4, shuffle=True),
+        "suite/conformance/test_dataloader.py::test_workers_yield_the_same_batches",
     ]),
     # Python bools take the int path of default_collate: both become float32 here
     Breakage("collate-ints-as-float32", collate_as_float32(int), [
-        dl.test_default_collate_matches_numpy_stacking,
-        *sample_forms(kind=int), *sample_forms(kind=bool),
+        "suite/conformance/test_dataloader.py::test_default_collate_matches_numpy_stacking",
+        "suite/conformance/test_dataloader.py::test_tutorial_sample_forms_collate_to_image_and_label_batches[tuple-3-dtype0]",
+        "suite/conformance/test_dataloader.py::test_tutorial_sample_forms_collate_to_image_and_label_batches[dict-3-dtype0]",
+        "suite/conformance/test_dataloader.py::test_tutorial_sample_forms_collate_to_image_and_label_batches[tuple-True-dtype2]",
+        "suite/conformance/test_dataloader.py::test_tutorial_sample_forms_collate_to_image_and_label_batches[dict-True-dtype2]",
     ]),
     Breakage("collate-floats-as-float32", collate_as_float32(float), [
-        dl.test_default_collate_matches_numpy_stacking, *sample_forms(kind=float),
+        "suite/conformance/test_dataloader.py::test_default_collate_matches_numpy_stacking",
+        "suite/conformance/test_dataloader.py::test_tutorial_sample_forms_collate_to_image_and_label_batches[tuple-0.5-dtype1]",
+        "suite/conformance/test_dataloader.py::test_tutorial_sample_forms_collate_to_image_and_label_batches[dict-0.5-dtype1]",
     ]),
-    Breakage("collate-arrays-as-float32", collate_arrays_as_float32,
-             [dl.test_default_collate_matches_numpy_stacking]),
-    Breakage("collate-numpy-scalars-as-uint8", collate_numpy_scalars_as_uint8,
-             [dl.test_numpy_bool_scalars_collate]),
+    Breakage("collate-arrays-as-float32", collate_arrays_as_float32, [
+        "suite/conformance/test_dataloader.py::test_default_collate_matches_numpy_stacking",
+    ]),
+    Breakage("collate-numpy-scalars-as-uint8", collate_numpy_scalars_as_uint8, [
+        "suite/conformance/test_dataloader.py::test_numpy_bool_scalars_collate",
+    ]),
     Breakage("collate-mappings-to-lists", mappings_collate_to_lists, [
-        dl.test_default_collate_matches_numpy_stacking, *sample_forms(form="dict"),
+        "suite/conformance/test_dataloader.py::test_default_collate_matches_numpy_stacking",
+        "suite/conformance/test_dataloader.py::test_tutorial_sample_forms_collate_to_image_and_label_batches[dict-3-dtype0]",
+        "suite/conformance/test_dataloader.py::test_tutorial_sample_forms_collate_to_image_and_label_batches[dict-0.5-dtype1]",
+        "suite/conformance/test_dataloader.py::test_tutorial_sample_forms_collate_to_image_and_label_batches[dict-True-dtype2]",
     ]),
 ]
 
@@ -285,19 +276,6 @@ def read_image_swaps_height_and_width(mp):
          lambda read_image: lambda *a, **k: read_image(*a, **k).transpose(-1, -2))
 
 
-TV = with_torchvision
-MNIST_LOADER = [TV(datasets.test_mnist_loader_reads_the_written_files, name=name, split=split)
-                for name in datasets.DOCUMENTED_CLASSES for split in datasets.SPLIT_SIZES]
-EIGHT_BIT_PIL = [TV(transforms.test_totensor_scales_8bit_pil_images, channels=channels, mode=mode)
-                 for channels, mode in transforms.EIGHT_BIT_MODES.items()]
-MULTI_CHANNEL_PIL = [test for test in EIGHT_BIT_PIL if test.keywords["channels"]]
-THIRTY_TWO_BIT_PIL = [TV(transforms.test_totensor_32bit_pil_modes_are_not_scaled, mode=mode)
-                      for mode in transforms.THIRTY_TWO_BIT_PIXELS]
-CUSTOM_DATASET = [TV(datasets.test_custom_image_dataset_with_dataloader, shape=shape, as_dict=as_dict)
-                  for shape in [(6, 9), (6, 9, 3)] for as_dict in (False, True)]
-PIPELINE = TV(datasets.test_tutorial_fashionmnist_pipeline)
-
-
 def scaled_by_255(pic, t):
     return t * 255 if eight_bit(pic) else t
 
@@ -317,71 +295,76 @@ def every_input_scaled(pic, t):
 
 TORCHVISION_BREAKAGES = [
     Breakage("to_tensor-forgets-to-scale", to_tensor_changed(scaled_by_255), [
-        TV(transforms.test_totensor_scales_uint8_arrays), *EIGHT_BIT_PIL,
-        TV(transforms.test_totensor_scales_bilevel_pil_images), *MNIST_LOADER, PIPELINE,
-        claim("002-normalize-intended"),
+        "suite/conformance/test_transforms.py::test_totensor_scales_uint8_arrays",
+        "suite/conformance/test_transforms.py::test_totensor_scales_8bit_pil_images",
+        "suite/conformance/test_transforms.py::test_totensor_scales_bilevel_pil_images",
+        "suite/conformance/test_datasets.py::test_mnist_loader_reads_the_written_files",
+        "suite/conformance/test_datasets.py::test_tutorial_fashionmnist_pipeline",
+        "suite/conformance/test_claims.py::test_claim[002-normalize-intended]",
     ]),
-    Breakage("to_tensor-reshapes-instead-of-transposing",
-             to_tensor_changed(channels_last_memory_read_as_chw), [
-                 TV(transforms.test_totensor_scales_uint8_arrays), *MULTI_CHANNEL_PIL,
-                 TV(transforms.test_totensor_keeps_other_arrays_unscaled),
-             ]),
+    Breakage("to_tensor-reshapes-instead-of-transposing", to_tensor_changed(channels_last_memory_read_as_chw), [
+        "suite/conformance/test_transforms.py::test_totensor_scales_uint8_arrays",
+        "suite/conformance/test_transforms.py::test_totensor_scales_8bit_pil_images[2-LA]",
+        "suite/conformance/test_transforms.py::test_totensor_scales_8bit_pil_images[3-RGB]",
+        "suite/conformance/test_transforms.py::test_totensor_scales_8bit_pil_images[4-RGBA]",
+        "suite/conformance/test_transforms.py::test_totensor_keeps_other_arrays_unscaled",
+    ]),
     Breakage("to_tensor-drops-a-single-channel", to_tensor_changed(single_channel_dropped), [
-        TV(transforms.test_totensor_scales_uint8_arrays), EIGHT_BIT_PIL[0],
-        TV(transforms.test_totensor_scales_bilevel_pil_images), *THIRTY_TWO_BIT_PIL,
-        *MNIST_LOADER, PIPELINE,
-        claim("002-fashionmnist-batch-shapes"), claim("002-fashionmnist-image-shape"),
+        "suite/conformance/test_transforms.py::test_totensor_scales_uint8_arrays",
+        "suite/conformance/test_transforms.py::test_totensor_scales_8bit_pil_images[None-L]",
+        "suite/conformance/test_transforms.py::test_totensor_scales_bilevel_pil_images",
+        "suite/conformance/test_transforms.py::test_totensor_32bit_pil_modes_are_not_scaled",
+        "suite/conformance/test_datasets.py::test_mnist_loader_reads_the_written_files",
+        "suite/conformance/test_datasets.py::test_tutorial_fashionmnist_pipeline",
+        "suite/conformance/test_claims.py::test_claim[002-fashionmnist-batch-shapes]",
+        "suite/conformance/test_claims.py::test_claim[002-fashionmnist-image-shape]",
     ]),
     Breakage("to_tensor-scales-every-input", to_tensor_changed(every_input_scaled), [
-        TV(transforms.test_totensor_keeps_other_arrays_unscaled), *THIRTY_TWO_BIT_PIL,
+        "suite/conformance/test_transforms.py::test_totensor_keeps_other_arrays_unscaled",
+        "suite/conformance/test_transforms.py::test_totensor_32bit_pil_modes_are_not_scaled",
     ]),
     Breakage("normalize-divides-by-variance", normalize_called_with(
         lambda t, mean, std, inplace: (t, mean, [s * s for s in std], inplace)), [
-            TV(transforms.test_normalize_matches_oracle),
-            TV(transforms.test_normalize_inplace_returns_its_input),
-            claim("002-normalize-intended"),
-        ]),
+        "suite/conformance/test_transforms.py::test_normalize_matches_oracle",
+        "suite/conformance/test_transforms.py::test_normalize_inplace_returns_its_input",
+        "suite/conformance/test_claims.py::test_claim[002-normalize-intended]",
+    ]),
     Breakage("normalize-uses-the-first-channel-mean", normalize_called_with(
         lambda t, mean, std, inplace: (t, mean[:1] * len(mean), std, inplace)), [
-            TV(transforms.test_normalize_matches_oracle),
-            TV(transforms.test_normalize_inplace_returns_its_input),
-        ]),
+        "suite/conformance/test_transforms.py::test_normalize_matches_oracle",
+        "suite/conformance/test_transforms.py::test_normalize_inplace_returns_its_input",
+    ]),
     Breakage("normalize-mutates-its-input", normalize_called_with(
-        lambda t, mean, std, inplace: (t, mean, std, True)),
-        [TV(transforms.test_normalize_matches_oracle)]),
+        lambda t, mean, std, inplace: (t, mean, std, True)), [
+        "suite/conformance/test_transforms.py::test_normalize_matches_oracle",
+    ]),
     Breakage("normalize-casts-integer-images", normalize_called_with(
         lambda t, mean, std, inplace: (t if t.is_floating_point() else t.float(),
-                                       mean, std, inplace)),
-        [TV(transforms.test_normalize_rejects_integer_images)]),
+                                       mean, std, inplace)), [
+        "suite/conformance/test_transforms.py::test_normalize_rejects_integer_images",
+    ]),
     Breakage("lambda-returns-its-input", lambda_returns_its_input, [
-        *[TV(transforms.test_tutorial_lambda_one_hot_target, label=label) for label in range(10)],
-        PIPELINE,
+        "suite/conformance/test_transforms.py::test_tutorial_lambda_one_hot_target",
+        "suite/conformance/test_datasets.py::test_tutorial_fashionmnist_pipeline",
     ]),
-    Breakage("mnist-images-transposed",
-             mnist_reader_changed("read_image_file", lambda x: x.transpose(1, 2)),
-             [*MNIST_LOADER, PIPELINE]),
-    Breakage("mnist-labels-shifted",
-             mnist_reader_changed("read_label_file", lambda y: (y + 1) % 10),
-             [*MNIST_LOADER, PIPELINE]),
-    Breakage("mnist-always-reads-train-files", mnist_always_reads_train_files,
-             [test for test in MNIST_LOADER if test.keywords["split"] == "test"]),
+    Breakage("mnist-images-transposed", mnist_reader_changed("read_image_file", lambda x: x.transpose(1, 2)), [
+        "suite/conformance/test_datasets.py::test_mnist_loader_reads_the_written_files",
+        "suite/conformance/test_datasets.py::test_tutorial_fashionmnist_pipeline",
+    ]),
+    Breakage("mnist-labels-shifted", mnist_reader_changed("read_label_file", lambda y: (y + 1) % 10), [
+        "suite/conformance/test_datasets.py::test_mnist_loader_reads_the_written_files",
+        "suite/conformance/test_datasets.py::test_tutorial_fashionmnist_pipeline",
+    ]),
+    Breakage("mnist-always-reads-train-files", mnist_always_reads_train_files, [
+        "suite/conformance/test_datasets.py::test_mnist_loader_reads_the_written_files[MNIST-test]",
+        "suite/conformance/test_datasets.py::test_mnist_loader_reads_the_written_files[FashionMNIST-test]",
+    ]),
     Breakage("classes-renamed", classes_renamed, [
-        *[TV(datasets.test_mnist_classes_are_documented, name=name)
-          for name in datasets.DOCUMENTED_CLASSES],
+        "suite/conformance/test_datasets.py::test_mnist_classes_are_documented",
     ]),
-    Breakage("read_image-swaps-height-and-width", read_image_swaps_height_and_width, CUSTOM_DATASET),
+    Breakage("read_image-swaps-height-and-width", read_image_swaps_height_and_width, [
+        "suite/conformance/test_datasets.py::test_custom_image_dataset_with_dataloader",
+    ]),
 ]
 
 BREAKAGES = TORCH_BREAKAGES + TORCHVISION_BREAKAGES
-
-
-@pytest.mark.parametrize("breakage, test", cases(TORCH_BREAKAGES))
-def test_breakage_is_caught(breakage, test, monkeypatch):
-    assert_caught(breakage, test, monkeypatch)
-
-
-@pytest.mark.skipif(bool(torchvision_missing()), reason=torchvision_missing() or "")
-@pytest.mark.filterwarnings("ignore:The image decoding and encoding capabilities:DeprecationWarning")
-@pytest.mark.parametrize("breakage, test", cases(TORCHVISION_BREAKAGES))
-def test_torchvision_breakage_is_caught(breakage, test, monkeypatch):
-    assert_caught(breakage, test, monkeypatch)

@@ -1,11 +1,9 @@
 """Deliberately broken torches for the one-hot, loss and optimizer conformance tests
-(see breaking.py)."""
+(see suite/breakages/__init__.py)."""
 
-import pytest
 import torch
 
-from suite.conformance import test_losses_optim as losses, test_one_hot as one_hot
-from suite.selftest.breaking import FAILED, Breakage, assert_caught, cases, on_cpu, wrap
+from suite.breakages import FAILED, Breakage, wrap
 
 F = torch.nn.functional
 
@@ -226,63 +224,76 @@ BREAKAGES = [
     # writing one place to the right either misplaces the 1 or, for the last class, makes
     # torch's own bounds check raise on a valid label
     Breakage("scatter_-index-shifted", scatter_index_shifted, [
-        on_cpu(one_hot.test_tutorial_lambda_one_hot_matches_reference),
-        one_hot.test_tutorial_label_3_example,
+        "suite/conformance/test_one_hot.py::test_tutorial_lambda_one_hot_matches_reference",
+        "suite/conformance/test_one_hot.py::test_tutorial_label_3_example",
     ], caught_as=FAILED + (RuntimeError,)),
-    Breakage("scatter_-drops-out-of-range", scatter_drops_out_of_range,
-             [one_hot.test_tutorial_scatter_out_of_range_label_raises]),
-    Breakage("one_hot-class-dim-first", one_hot_class_dim_first,
-             [on_cpu(one_hot.test_batched_one_hot_matches_reference)]),
-    Breakage("one_hot-infers-extra-class", one_hot_infers_extra_class,
-             [on_cpu(one_hot.test_one_hot_infers_num_classes)]),
-    Breakage("one_hot-clamps-labels", one_hot_clamps_labels,
-             [one_hot.test_one_hot_out_of_range_label_raises]),
-    Breakage("softmax-on-last-dim", last_dim_always("softmax"),
-             [on_cpu(losses.test_softmax_sums_to_one_along_dim)]),
-    Breakage("log_softmax-on-last-dim", last_dim_always("log_softmax"),
-             [on_cpu(losses.test_log_softmax_matches_reference)]),
+    Breakage("scatter_-drops-out-of-range", scatter_drops_out_of_range, [
+        "suite/conformance/test_one_hot.py::test_tutorial_scatter_out_of_range_label_raises",
+    ]),
+    Breakage("one_hot-class-dim-first", one_hot_class_dim_first, [
+        "suite/conformance/test_one_hot.py::test_batched_one_hot_matches_reference",
+    ]),
+    Breakage("one_hot-infers-extra-class", one_hot_infers_extra_class, [
+        "suite/conformance/test_one_hot.py::test_one_hot_infers_num_classes",
+    ]),
+    Breakage("one_hot-clamps-labels", one_hot_clamps_labels, [
+        "suite/conformance/test_one_hot.py::test_one_hot_out_of_range_label_raises",
+    ]),
+    Breakage("softmax-on-last-dim", last_dim_always("softmax"), [
+        "suite/conformance/test_losses_optim.py::test_softmax_sums_to_one_along_dim",
+    ]),
+    Breakage("log_softmax-on-last-dim", last_dim_always("log_softmax"), [
+        "suite/conformance/test_losses_optim.py::test_log_softmax_matches_reference",
+    ]),
     Breakage("cross_entropy-ignores-weight", cross_entropy_ignores_weight, [
-        on_cpu(losses.test_cross_entropy_matches_reference, reduction=r) for r in losses.REDUCTIONS
-    ] + [on_cpu(losses.test_cross_entropy_is_log_softmax_then_nll)]),
+        "suite/conformance/test_losses_optim.py::test_cross_entropy_matches_reference",
+        "suite/conformance/test_losses_optim.py::test_cross_entropy_is_log_softmax_then_nll",
+    ]),
     Breakage("cross_entropy-mean-is-sum", mean_is_sum("cross_entropy"), [
-        on_cpu(losses.test_cross_entropy_matches_reference, reduction="mean"),
-        on_cpu(losses.test_tutorial_training_loop_matches_numpy),
+        "suite/conformance/test_losses_optim.py::test_cross_entropy_matches_reference[*-mean]",
+        "suite/conformance/test_losses_optim.py::test_tutorial_training_loop_matches_numpy",
     ]),
-    Breakage("cross_entropy-weighted-mean-over-N", weighted_mean_over_batch_size("cross_entropy"),
-             [on_cpu(losses.test_cross_entropy_matches_reference, reduction="mean")]),
-    Breakage("nll_loss-weighted-mean-over-N", weighted_mean_over_batch_size("nll_loss"),
-             [on_cpu(losses.test_cross_entropy_is_log_softmax_then_nll)]),
+    Breakage("cross_entropy-weighted-mean-over-N", weighted_mean_over_batch_size("cross_entropy"), [
+        "suite/conformance/test_losses_optim.py::test_cross_entropy_matches_reference[*-mean]",
+    ]),
+    Breakage("nll_loss-weighted-mean-over-N", weighted_mean_over_batch_size("nll_loss"), [
+        "suite/conformance/test_losses_optim.py::test_cross_entropy_is_log_softmax_then_nll",
+    ]),
     Breakage("sgd-doubles-lr", sgd_doubles_lr, [
-        on_cpu(losses.test_sgd_step_is_p_minus_lr_grad),
-        on_cpu(losses.test_sgd_momentum_and_weight_decay_follow_documented_update),
-        on_cpu(losses.test_tutorial_training_loop_matches_numpy),
+        "suite/conformance/test_losses_optim.py::test_sgd_step_is_p_minus_lr_grad",
+        "suite/conformance/test_losses_optim.py::test_sgd_momentum_and_weight_decay_follow_documented_update",
+        "suite/conformance/test_losses_optim.py::test_tutorial_training_loop_matches_numpy",
     ]),
-    Breakage("sgd-ignores-momentum", sgd_ignores_momentum,
-             [on_cpu(losses.test_sgd_momentum_and_weight_decay_follow_documented_update)]),
-    Breakage("sgd-momentum-as-moving-average", sgd_momentum_as_moving_average,
-             [on_cpu(losses.test_sgd_momentum_and_weight_decay_follow_documented_update)]),
-    Breakage("sgd-ignores-weight-decay", sgd_ignores_weight_decay,
-             [on_cpu(losses.test_sgd_momentum_and_weight_decay_follow_documented_update)]),
-    Breakage("adam-without-bias-correction", adam_with(bias_correction=False),
-             [on_cpu(losses.test_adam_follows_documented_algorithm)]),
-    Breakage("adam-decoupled-weight-decay", adam_with(decoupled_weight_decay=True),
-             [on_cpu(losses.test_adam_follows_documented_algorithm)]),
-    Breakage("backward-overwrites-grad", backward_overwrites_grad,
-             [on_cpu(losses.test_backward_accumulates_gradients)]),
-    Breakage("zero_grad-fills-zeros", zero_grad_as("fills-zeros"),
-             [on_cpu(losses.test_zero_grad_sets_grads_to_none)]),
+    Breakage("sgd-ignores-momentum", sgd_ignores_momentum, [
+        "suite/conformance/test_losses_optim.py::test_sgd_momentum_and_weight_decay_follow_documented_update",
+    ]),
+    Breakage("sgd-momentum-as-moving-average", sgd_momentum_as_moving_average, [
+        "suite/conformance/test_losses_optim.py::test_sgd_momentum_and_weight_decay_follow_documented_update",
+    ]),
+    Breakage("sgd-ignores-weight-decay", sgd_ignores_weight_decay, [
+        "suite/conformance/test_losses_optim.py::test_sgd_momentum_and_weight_decay_follow_documented_update",
+    ]),
+    Breakage("adam-without-bias-correction", adam_with(bias_correction=False), [
+        "suite/conformance/test_losses_optim.py::test_adam_follows_documented_algorithm",
+    ]),
+    Breakage("adam-decoupled-weight-decay", adam_with(decoupled_weight_decay=True), [
+        "suite/conformance/test_losses_optim.py::test_adam_follows_documented_algorithm",
+    ]),
+    Breakage("backward-overwrites-grad", backward_overwrites_grad, [
+        "suite/conformance/test_losses_optim.py::test_backward_accumulates_gradients",
+    ]),
+    Breakage("zero_grad-fills-zeros", zero_grad_as("fills-zeros"), [
+        "suite/conformance/test_losses_optim.py::test_zero_grad_sets_grads_to_none",
+    ]),
     Breakage("zero_grad-is-noop", zero_grad_as("noop"), [
-        on_cpu(losses.test_zero_grad_sets_grads_to_none),
-        on_cpu(losses.test_zero_grad_set_to_none_false_zeroes_in_place),
-        on_cpu(losses.test_tutorial_training_loop_matches_numpy),
+        "suite/conformance/test_losses_optim.py::test_zero_grad_sets_grads_to_none",
+        "suite/conformance/test_losses_optim.py::test_zero_grad_set_to_none_false_zeroes_in_place",
+        "suite/conformance/test_losses_optim.py::test_tutorial_training_loop_matches_numpy",
     ]),
-    Breakage("zero_grad-always-none", zero_grad_as("always-none"),
-             [on_cpu(losses.test_zero_grad_set_to_none_false_zeroes_in_place)]),
-    Breakage("zero_grad-replaces-grad", zero_grad_as("replaces-grad"),
-             [on_cpu(losses.test_zero_grad_set_to_none_false_zeroes_in_place)]),
+    Breakage("zero_grad-always-none", zero_grad_as("always-none"), [
+        "suite/conformance/test_losses_optim.py::test_zero_grad_set_to_none_false_zeroes_in_place",
+    ]),
+    Breakage("zero_grad-replaces-grad", zero_grad_as("replaces-grad"), [
+        "suite/conformance/test_losses_optim.py::test_zero_grad_set_to_none_false_zeroes_in_place",
+    ]),
 ]
-
-
-@pytest.mark.parametrize("breakage, test", cases(BREAKAGES))
-def test_breakage_is_caught(breakage, test, monkeypatch):
-    assert_caught(breakage, test, monkeypatch)

@@ -1,14 +1,10 @@
-"""Deliberately broken torches for the convolution and pooling tests (see breaking.py)."""
+"""Deliberately broken torches for the convolution and pooling tests (see suite/breakages/__init__.py)."""
 
-import pytest
 import torch
 import torch.nn.functional as F
 
 from reference.nn import pair
-from suite.conformance import test_conv_pool as conv_pool
-from suite.selftest.breaking import FAILED, Breakage, assert_caught, cases, on_cpu, wrap
-
-NOT_BREAKABLE_HERE = {}
+from suite.breakages import FAILED, Breakage, wrap
 
 
 def conv_flips_kernel(mp):
@@ -91,30 +87,33 @@ def pools_clamp_padding(mp):
 
 
 BREAKAGES = [
-    Breakage("conv-flips-kernel", conv_flips_kernel, [on_cpu(conv_pool.test_conv2d_matches_oracle_and_functional)]),
-    Breakage("conv-ignores-dilation", conv_ignores_dilation, [
-        on_cpu(conv_pool.test_conv2d_matches_oracle_and_functional),
-        on_cpu(conv_pool.test_conv2d_kernel_larger_than_padded_input_raises),
+    Breakage("conv-flips-kernel", conv_flips_kernel, [
+        "suite/conformance/test_conv_pool.py::test_conv2d_matches_oracle_and_functional",
     ]),
-    Breakage("conv-drops-extra-channels", conv_drops_extra_channels,
-             [on_cpu(conv_pool.test_conv2d_channel_mismatch_raises)]),
-    Breakage("conv-silently-empty", silently_empty("conv2d"),
-             [on_cpu(conv_pool.test_conv2d_kernel_larger_than_padded_input_raises)]),
+    Breakage("conv-ignores-dilation", conv_ignores_dilation, [
+        "suite/conformance/test_conv_pool.py::test_conv2d_matches_oracle_and_functional",
+        "suite/conformance/test_conv_pool.py::test_conv2d_kernel_larger_than_padded_input_raises",
+    ]),
+    Breakage("conv-drops-extra-channels", conv_drops_extra_channels, [
+        "suite/conformance/test_conv_pool.py::test_conv2d_channel_mismatch_raises",
+    ]),
+    Breakage("conv-silently-empty", silently_empty("conv2d"), [
+        "suite/conformance/test_conv_pool.py::test_conv2d_kernel_larger_than_padded_input_raises",
+    ]),
     # without ceil mode some windows no longer fit: torch's own size error is a failure too
-    Breakage("max_pool-ignores-ceil_mode", max_pool_ignores_ceil_mode,
-             [on_cpu(conv_pool.test_max_pool2d_matches_oracle_and_functional)],
-             caught_as=FAILED + (RuntimeError,)),
-    Breakage("avg_pool-always-counts-padding", avg_pool_always_counts_padding,
-             [on_cpu(conv_pool.test_avg_pool2d_matches_oracle_and_functional)]),
-    Breakage("adaptive-pool-floor-bins", adaptive_pool_uses_floor_bins,
-             [on_cpu(conv_pool.test_adaptive_avg_pool2d_uses_documented_bins)]),
-    Breakage("pools-clamp-padding", pools_clamp_padding,
-             [on_cpu(conv_pool.test_pool_padding_over_half_the_kernel_raises)]),
-    Breakage("max_pool-silently-empty", silently_empty("max_pool2d"),
-             [on_cpu(conv_pool.test_pool_kernel_larger_than_padded_input_raises)]),
+    Breakage("max_pool-ignores-ceil_mode", max_pool_ignores_ceil_mode, [
+        "suite/conformance/test_conv_pool.py::test_max_pool2d_matches_oracle_and_functional",
+    ], caught_as=FAILED + (RuntimeError,)),
+    Breakage("avg_pool-always-counts-padding", avg_pool_always_counts_padding, [
+        "suite/conformance/test_conv_pool.py::test_avg_pool2d_matches_oracle_and_functional",
+    ]),
+    Breakage("adaptive-pool-floor-bins", adaptive_pool_uses_floor_bins, [
+        "suite/conformance/test_conv_pool.py::test_adaptive_avg_pool2d_uses_documented_bins",
+    ]),
+    Breakage("pools-clamp-padding", pools_clamp_padding, [
+        "suite/conformance/test_conv_pool.py::test_pool_padding_over_half_the_kernel_raises",
+    ]),
+    Breakage("max_pool-silently-empty", silently_empty("max_pool2d"), [
+        "suite/conformance/test_conv_pool.py::test_pool_kernel_larger_than_padded_input_raises",
+    ]),
 ]
-
-
-@pytest.mark.parametrize("breakage, test", cases(BREAKAGES))
-def test_breakage_is_caught(breakage, test, monkeypatch):
-    assert_caught(breakage, test, monkeypatch)

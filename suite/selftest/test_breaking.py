@@ -1,0 +1,106 @@
+"""The self-check's machinery (suite/plugin/breaking.py): every conformance test is named by a
+breakage, and --break gives each verdict as it should, seen from a fresh pytest."""
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from suite import breakages
+from suite.plugin import COLLECTED, breaking
+
+
+def test_every_conformance_test_is_named_by_a_breakage(request):
+    """Computed from the node ids this session collected (before -k)."""
+    collected = request.config.stash.get(COLLECTED, [])
+    if not any(test.startswith("suite/conformance/") for test in collected):
+        pytest.skip("this run did not collect suite/conformance")
+    listing = breaking.coverage(collected)
+    assert not listing["uncovered"], f"conformance tests named by no breakage: {listing['uncovered']}"
+    if any(test.startswith("suite/convergence/") for test in collected):
+        assert not listing["stale"], f"breakage names that match no collected test: {listing['stale']}"
+
+
+@pytest.mark.parametrize("name, test_id, expected", [
+    ("suite/a.py::test_x", "suite/a.py::test_x", True),
+    ("suite/a.py::test_x", "suite/a.py::test_x[cpu-1]", True),
+    ("suite/a.py::test_x", "suite/a.py::test_xy", False),
+    ("suite/a.py::test_x[*-1]", "suite/a.py::test_x[cuda-1]", True),
+    ("suite/a.py::test_x[*-1]", "suite/a.py::test_x[cpu-10]", False),
+    ("suite/a.py::test_x[cpu]", "suite/a.py::test_x[cuda]", False),
+])
+def test_a_name_matches_its_tests(name, test_id, expected):
+    assert breakages.matches(name, test_id) is expected
+
+
+SAMPLE = '''
+    def test_adds():
+        assert 1 + 1 == 2
+
+    def test_raises_on_purpose():
+        raise ValueError("not an assertion")
+
+    @pytest.mark.parametrize("device", ["cpu", "cuda"])
+    def test_device(device):
+        assert math.sqrt(4) == 2
+'''
+
+# Loaded before the plugin reads the registry: four breakages of the sample above.
+REGISTRY = '''
+    import math
+    import suite.breakages as b
+
+    def sqrt_is_identity(mp):
+        mp.setattr(math, "sqrt", lambda x: x)
+
+    SAMPLE = {{breakage.id: breakage for breakage in [
+        b.Breakage("harmless", lambda mp: None, ["test_sample.py::test_adds"]),
+        b.Breakage("sqrt-off", sqrt_is_identity, ["test_sample.py::test_device[cuda]"]),
+        b.Breakage("wrong-error", lambda mp: None, ["test_sample.py::test_raises_on_purpose"]),
+        b.Breakage("stale", lambda mp: None, ["test_sample.py::test_renamed"]),
+    ]}}
+    real = b.registry()
+    b.registry = lambda: {{**real, **SAMPLE}}
+'''
+
+
+@pytest.fixture(scope="module")
+def sample_run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("break")
+    (root / "test_sample.py").write_text("import math\nimport pytest\n" + textwrap.dedent(SAMPLE))
+    (root / "conftest.py").write_text(textwrap.dedent(REGISTRY.format()))
+    environ = {key: value for key, value in os.environ.items() if not key.startswith("PYTEST_XDIST")}
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:xdist", "-v",
+         "--break", "harmless,sqrt-off,wrong-error,stale", "test_sample.py"],
+        cwd=root, capture_output=True, text=True, env=environ, timeout=300)
+
+
+@pytest.mark.subprocess
+def test_a_breakage_that_breaks_nothing_is_reported(sample_run):
+    assert sample_run.returncode == 1, sample_run.stdout + sample_run.stderr
+    assert "[XPASS(strict)] broken on purpose: harmless" in sample_run.stdout
+    assert "missed by test_adds[break:harmless]" in sample_run.stdout
+
+
+@pytest.mark.subprocess
+def test_a_caught_breakage_is_reported_caught(sample_run):
+    assert "test_sample.py::test_device[cuda-break:sqrt-off] CAUGHT" in sample_run.stdout
+    assert "test_device[cpu" not in sample_run.stdout, "a test the breakage does not name ran"
+
+
+@pytest.mark.subprocess
+def test_a_failure_other_than_caught_as_is_a_failure(sample_run):
+    assert "FAILED test_sample.py::test_raises_on_purpose[break:wrong-error]" in sample_run.stdout
+
+
+@pytest.mark.subprocess
+def test_a_name_that_matches_nothing_warns(sample_run):
+    assert "--break: stale: test_sample.py::test_renamed matches no collected test" in sample_run.stdout
+
+
+@pytest.mark.subprocess
+def test_detection_table_counts_each_breakage(sample_run):
+    assert "3 breakages: 1 caught, 2 missed, 0 not run here" in sample_run.stdout

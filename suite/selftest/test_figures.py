@@ -1,0 +1,36 @@
+"""The README's figures about the suite itself are the ones the code computes
+(suite/tools/figures.py): a count or a power figure copied by hand would go stale."""
+
+import subprocess
+import sys
+
+import pytest
+
+from suite import ROOT
+from suite.tools import figures
+
+
+@pytest.fixture(scope="module")
+def quoted():
+    readme = ROOT / "README.md"
+    if not readme.is_file():
+        pytest.skip("no README.md: the suite is installed, not a checkout")
+    return figures.readme_block(readme.read_text())
+
+
+def test_readme_quotes_the_suites_counts(quoted):
+    counts = figures.count_lines()
+    assert quoted[:len(counts)] == counts, "run python -m suite.tools.figures and paste its output"
+
+
+def test_readme_quotes_the_gates_power(quoted):
+    gate = figures.gate_lines()
+    assert quoted[-len(gate):] == gate, "run python -m suite.tools.figures and paste its output"
+
+
+@pytest.mark.subprocess
+def test_figures_command_prints_them():
+    result = subprocess.run([sys.executable, "-m", "suite.tools.figures"], capture_output=True,
+                            text=True, timeout=300, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0].startswith("conformance test functions: ")

@@ -5,12 +5,6 @@ from torch import nn
 
 from suite.breakages import Breakage, wrap
 
-NOT_BREAKABLE = {
-    "suite/conformance/test_claims.py::test_catalog_is_consistent":
-        "checks the catalog's own data, not torch",
-    "suite/conformance/test_claims.py::test_covering_test_exists":
-        "checks the catalog's own data, not torch",
-}
 
 
 def conv_ignores_padding(mp):

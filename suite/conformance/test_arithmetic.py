@@ -20,6 +20,7 @@ from suite.testing.strategies import (
     dtypes, matmul_shapes, shapes,
 )
 from suite.testing.tolerances import assert_close_to
+from suite.testing.claims import covers
 
 MATMUL_DTYPES = (torch.float32, torch.float64)
 
@@ -121,6 +122,7 @@ def test_argmax_returns_first_of_ties(device, array, data):
 PYTHON_TYPE = {"b": bool, "u": int, "i": int, "f": float, "c": complex}
 
 
+@covers("002-item-float")
 @given(array=arrays_of(dtypes(ALL), shapes(max_dims=3, min_side=1, max_side=1)))
 def test_item_returns_exact_python_scalar(device, array):
     """item() of a one-element tensor is the Python bool/int/float/complex of that exact value."""

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from suite.testing.strategies import ALL, MAX_SIDE, arrays, dtypes, shapes
 from suite.testing.tolerances import to_numpy
+from suite.testing.claims import covers
 
 
 @st.composite
@@ -92,6 +93,7 @@ def test_cat_ignores_legacy_empty_1d(device, case):
     np.testing.assert_array_equal(to_numpy(result), np.concatenate(pieces, axis=dim))
 
 
+@covers("002-cat-shapes")
 def test_tutorial_cat_of_three(device):
     """Seed 002: cat of three 4x4 tensors is 12x4 along dim 0 and 4x12 along dim 1."""
     t = torch.rand(4, 4, device=device)

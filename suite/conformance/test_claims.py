@@ -1,8 +1,9 @@
 """The documented-claims catalog (reference/claims.py) as tests: one test per claim.
 
-A claim with a `check` is measured here and compared with its `expected` value; where the
+A Measured claim is measured here and compared with its `expected` value; where the
 tutorial is wrong, `expected` is what really holds and the catalog keeps the tutorial's
-value beside it. A claim that a conformance test already checks names that test.
+value beside it. A Covered claim is checked by the conformance test marked @covers(its id)
+(suite/selftest/test_catalog.py checks the catalog itself).
 """
 
 import tempfile
@@ -304,54 +305,21 @@ CHECKS = {check.__name__: check for check in [
     parameter_totals, summary_sizes_mb, trainable_change_from_dropout, linear_model_output,
     alexnet_classifier_0, module_names, freeze_first_conv,
 ]}
-CHECKED = {claim.id: claim for claim in catalog.CLAIMS if claim.check}
-COVERED = {claim.id: claim for claim in catalog.CLAIMS if claim.covered_by}
+MEASURED = {claim.id: claim for claim in catalog.CLAIMS if isinstance(claim, catalog.Measured)}
 
 
-def expected_value(claim):
-    if claim.change and not getattr(versions, claim.change).applies():
-        return claim.expected_before_change
-    return claim.expected
-
-
-@pytest.mark.parametrize("claim_id", CHECKED)
+@pytest.mark.parametrize("claim_id", MEASURED)
 def test_claim(claim_id):
     """The claim's documented value (or, where the tutorial is wrong, the real one) holds."""
-    claim = CHECKED[claim_id]
+    claim = MEASURED[claim_id]
     if claim.needs_torchvision and environment.torchvision_missing():
         pytest.skip(environment.torchvision_missing())
     torch.manual_seed(0)
     measured = CHECKS[claim.check](claim)
-    expected = expected_value(claim)
     context = f"seed {claim.seed}, {claim.where}: {claim.as_written!r}"
     if "print_precision" in claim.args:
-        np.testing.assert_allclose(measured, expected, rtol=0, atol=claim.args["print_precision"],
-                                   err_msg=context)
+        np.testing.assert_allclose(measured, claim.expected, rtol=0,
+                                   atol=claim.args["print_precision"], err_msg=context)
     else:
-        assert measured == expected, f"{context}: measured {measured!r}, expected {expected!r}"
-
-
-def test_catalog_is_consistent():
-    """Ids are unique; every claim has a check or a covering test; checks and subjects exist;
-    a claim marked wrong really differs from what holds."""
-    ids = [claim.id for claim in catalog.CLAIMS]
-    assert len(ids) == len(set(ids))
-    for claim in catalog.CLAIMS:
-        assert bool(claim.check) != bool(claim.covered_by), claim.id
-        if claim.check:
-            assert claim.check in CHECKS, claim.id
-            assert claim.subject is None or claim.subject in SUBJECTS, claim.id
-        if claim.tutorial_is_wrong:
-            assert claim.note and (claim.covered_by or claim.tutorial_value != claim.expected), claim.id
-        if claim.change:
-            assert isinstance(getattr(versions, claim.change), versions.Change), claim.id
-
-
-@pytest.mark.parametrize("claim_id", COVERED)
-def test_covering_test_exists(claim_id):
-    """A claim left to a conformance test names one that exists."""
-    module_file, _, test_name = COVERED[claim_id].covered_by.partition("::")
-    package = "suite" if "/" in module_file else "suite.conformance"  # convergence/test_...py
-    module_name = module_file.removesuffix(".py").replace("/", ".")
-    module = __import__(f"{package}.{module_name}", fromlist=[test_name])
-    assert callable(getattr(module, test_name, None)), COVERED[claim_id].covered_by
+        assert measured == claim.expected, (
+            f"{context}: measured {measured!r}, expected {claim.expected!r}")

@@ -15,6 +15,7 @@ from suite.testing.strategies import (
     ALL, FLOAT, INTEGER, NUMPY_DTYPE, TORCH_DTYPE, arrays_of, dtypes, nested_lists, scalar_kind,
     shapes,
 )
+from suite.testing.claims import covers
 
 INFERRED_DTYPE = {
     "bool": torch.bool,
@@ -133,6 +134,7 @@ def test_factory_with_tuple_shape(device, factory, shape, dtype):
         np.testing.assert_array_equal(values, np.full(shape, CONSTANTS[factory], np.float32))
 
 
+@covers("002-rand-attributes")
 def test_tutorial_attributes(device):
     """Seed 002 prints shape torch.Size([3, 4]), dtype torch.float32, device cpu for rand(3, 4)."""
     t = torch.rand(3, 4, device=device)

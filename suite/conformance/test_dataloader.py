@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 from suite.testing.strategies import BOOL, NUMERIC, TORCH_DTYPE, arrays, dtypes, shapes
 from suite.testing.tolerances import assert_close_to
 from suite.testing.versions import NUMPY_BOOL_SCALARS
+from suite.testing.claims import covers
 
 SIZES = st.integers(0, 40)
 BATCH_SIZES = st.integers(1, 12)
@@ -92,6 +93,7 @@ SHUFFLE_SEED = 20240601
 SHUFFLE_N = 64
 
 
+@covers("002-shuffle-every-epoch")
 def test_shuffle_reshuffles_every_epoch():
     """The tutorial's DataLoader(data, batch_size=64, shuffle=True): epochs come in a random
     order, a new one each epoch ("모든 배치를 순회한 뒤 데이터가 섞인다").
@@ -156,6 +158,7 @@ class WhereLoaded(torch.utils.data.Dataset):
         return {"worker": -1 if info is None else info.id, "pid": os.getpid()}
 
 
+@covers("002-num-workers")
 def test_workers_are_subprocesses():
     """num_workers=2: "how many subprocesses to use for data loading". Every sample is loaded
     by worker 0 or 1 (get_worker_info()), in two processes other than this one."""
@@ -297,6 +300,7 @@ def test_numpy_bool_scalars_collate():
             list(loader(samples, batch_size=3))
 
 
+@covers("002-getitem-dict")
 @pytest.mark.parametrize("label, dtype", [(3, torch.int64), (0.5, torch.float64), (True, torch.bool)])
 @pytest.mark.parametrize("form", ["tuple", "dict"])
 def test_tutorial_sample_forms_collate_to_image_and_label_batches(form, label, dtype):

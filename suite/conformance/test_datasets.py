@@ -28,6 +28,7 @@ from reference import nn as nn_ref
 from suite.testing import data
 from suite.testing.models import one_hot_target
 from suite.testing.tolerances import assert_close_to
+from suite.testing.claims import covers
 
 DOCUMENTED_CLASSES = {
     # torchvision.datasets.MNIST.classes as its source defines them (the MNIST page only says
@@ -68,6 +69,7 @@ def test_mnist_loader_reads_the_written_files(torchvision, name, split):
             assert_close_to(tensor, ref.to_tensor(pixels), dtype=torch.float32)
 
 
+@covers("002-fashionmnist-classes")
 @pytest.mark.parametrize("name", DOCUMENTED_CLASSES)
 def test_mnist_classes_are_documented(torchvision, name):
     """`classes` lists the documented class names in label order; class_to_idx inverts it."""
@@ -78,6 +80,7 @@ def test_mnist_classes_are_documented(torchvision, name):
         assert dataset.class_to_idx == {c: i for i, c in enumerate(DOCUMENTED_CLASSES[name])}
 
 
+@covers("002-target-transform-lambda")
 def test_tutorial_fashionmnist_pipeline(torchvision):
     """The seed's FashionMNIST(transform=ToTensor(), target_transform=Lambda(one-hot)) in a
     DataLoader(batch_size=4, shuffle=True): batches of float32 (B, 1, 28, 28) images and
@@ -160,6 +163,7 @@ def write_image_folder(folder, count, shape, seed=1):
 
 # torchvision 0.29 deprecates its image decoders (read_image) in favour of TorchCodec; the
 # seed's read_image still works, and that is what is checked here.
+@covers("002-custom-image-dataset")
 @pytest.mark.filterwarnings("ignore:The image decoding and encoding capabilities:DeprecationWarning")
 @pytest.mark.parametrize("as_dict", [False, True], ids=["tuple", "dict"])
 @pytest.mark.parametrize("shape", [(6, 9), (6, 9, 3)], ids=["gray", "rgb"])

@@ -17,6 +17,7 @@ import pytest
 import torch
 
 from suite.testing.tolerances import to_numpy
+from suite.testing.claims import covers
 
 SEED = 0
 
@@ -45,6 +46,7 @@ FREEZES = {
 OPTIMIZERS = {"SGD": dict(lr=0.1, weight_decay=0.1), "Adam": dict(lr=0.1, weight_decay=0.1)}
 
 
+@covers("004-freeze-parameters")
 @pytest.mark.parametrize("optimizer_name", OPTIMIZERS)
 @pytest.mark.parametrize("how", FREEZES)
 def test_frozen_parameters_get_no_grad_and_stay_put(device, how, optimizer_name):
@@ -86,6 +88,7 @@ def batchnorm_buffers(features):
     }
 
 
+@covers("004-buffers-not-updated")
 @pytest.mark.parametrize("mode", FEATURE_MODES)
 def test_frozen_feature_extractor_with_new_head(torchvision, device, mode):
     """Fine-tuning MobileNetV2 (seed 000's model, seed 004's recipe): features frozen with

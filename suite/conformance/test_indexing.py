@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from suite.testing.strategies import ALL, NUMERIC, arrays_of, basic_indices, dtypes, shapes
 from suite.testing.tolerances import to_numpy
+from suite.testing.claims import covers
 
 
 @st.composite
@@ -55,6 +56,7 @@ def test_assignment_through_index(device, case, value):
     np.testing.assert_array_equal(to_numpy(t), expected)
 
 
+@covers("002-indexing")
 def test_tutorial_row_column_and_assignment(device):
     """Seed 002: tensor[0] is the first row, tensor[:, 0] the first column, tensor[..., -1]
     the last column, and tensor[:, 1] = 0 zeroes the second column of a 4x4 tensor."""

@@ -16,6 +16,7 @@ from suite.testing.strategies import (
     COMPLEX, FLOAT, INTEGER, NUMERIC, arrays, arrays_of, broadcastable_pairs, dtypes, shapes,
 )
 from suite.testing.tolerances import assert_close_to
+from suite.testing.claims import covers
 
 OTHER = np.array(3)  # the second operand of copy_, broadcast into x
 
@@ -63,6 +64,7 @@ def op_inputs(draw, op_name):
     return draw(arrays_of(dtypes(op.dtypes), shape_strategy, small=True))
 
 
+@covers("002-add-inplace")
 @pytest.mark.parametrize("op_name", OPS)
 @given(data=st.data())
 def test_inplace_mutates_and_returns_self(device, op_name, data):

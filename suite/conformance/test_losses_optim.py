@@ -24,6 +24,7 @@ from reference import optim as optim_ref
 from suite.testing.strategies import NUMPY_DTYPE, TORCH_DTYPE, shapes
 from suite.testing.tolerances import assert_close_to, to_numpy, tolerance
 from suite.testing.versions import ZERO_GRAD_SETS_NONE
+from suite.testing.claims import covers
 
 DTYPES = (torch.float32, torch.float64)
 LOGIT_BOUND = 30.0  # logits of a trained classifier; far from exp overflow in float32
@@ -265,6 +266,7 @@ def test_tutorial_training_loop_matches_numpy(device, problem, lr):
     assert_close_to(model.bias, expected_bias, dtype=dtype)
 
 
+@covers("002-gradients-add-up")
 @given(problem=linear_problems())
 def test_backward_accumulates_gradients(device, problem):
     """backward() adds into .grad: two passes without zero_grad give twice the gradient."""
@@ -277,6 +279,7 @@ def test_backward_accumulates_gradients(device, problem):
     assert_gradients(model, 2 * grad_weight, 2 * grad_bias, dtype, "after two backwards")
 
 
+@covers("002-zero-grad")
 @given(problem=linear_problems())
 def test_zero_grad_sets_grads_to_none(device, problem):
     """optimizer.zero_grad() sets .grad to None since torch 2.0 (zeros before: a release older

@@ -31,6 +31,7 @@ from suite.testing.architectures import (
 from suite.testing.models import MyLinearModel, MyModel, NeuralNetwork, ParameterBufferTensor
 from suite.testing.strategies import FLOAT, NUMPY_DTYPE, arrays, dtypes, shapes
 from suite.testing.tolerances import assert_close_to, to_numpy, tolerance
+from suite.testing.claims import covers
 
 # A statistical test with a fixed torch seed is deterministic; ALPHA is the rate at which a
 # correct torch would fail it if the seed were drawn at random.
@@ -94,6 +95,7 @@ def test_state_dict_holds_parameters_then_buffers_in_registration_order(spec):
         assert state[name].data_ptr() == p.data_ptr(), f"state_dict()[{name!r}] is a copy"
 
 
+@covers("001-call-is-forward")
 def test_call_runs_forward(device):
     """Seed 001: `a(x)` runs `a.forward(x)`: relu(conv2(relu(conv1(x)))), 5x5 kernels, so a
     12x12 input gives 20 channels of 4x4 (conv output size 12-5+1 = 8, then 8-5+1 = 4)."""
@@ -149,6 +151,7 @@ TABLE = {
 }
 
 
+@covers("004-parameter-buffer-tensor-table")
 @pytest.mark.parametrize("kind", TABLE)
 def test_parameter_buffer_tensor_table(device, kind):
     """Seed 004's table: a Parameter is in parameters() and state_dict(), gets a gradient and

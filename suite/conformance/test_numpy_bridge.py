@@ -13,6 +13,7 @@ import torch
 from hypothesis import given
 
 from suite.testing.strategies import FLOAT, NUMERIC, arrays_of, dtypes, shapes
+from suite.testing.claims import covers
 
 # Small values: adding 1 in place never overflows, so both sides stay comparable exactly.
 numeric_arrays = arrays_of(dtypes(NUMERIC), small=True)
@@ -27,6 +28,7 @@ def test_tensor_add_shows_in_numpy_view(array):
     np.testing.assert_array_equal(n, array + 1, err_msg="t.numpy() does not share t's memory")
 
 
+@covers("002-bridge")
 @given(array=numeric_arrays)
 def test_numpy_add_out_shows_in_tensor(array):
     """np.add(n, 1, out=n) is seen through torch.from_numpy(n)."""

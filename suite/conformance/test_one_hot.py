@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from reference import nn as ref
 from suite.testing.models import one_hot_target
 from suite.testing.strategies import shapes
+from suite.testing.claims import covers
 
 MAX_CLASSES = 12
 
@@ -51,6 +52,7 @@ def test_tutorial_lambda_one_hot_matches_reference(device, data):
     np.testing.assert_array_equal(functional.cpu().numpy(), expected)
 
 
+@covers("002-lambda-one-hot-3")
 def test_tutorial_label_3_example():
     """Seed 002: label 3 -> [0, 0, 0, 1, 0, 0, 0, 0, 0, 0] (the tutorial's own number)."""
     target = one_hot_target(3)

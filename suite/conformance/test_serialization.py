@@ -35,6 +35,7 @@ from suite.testing.architectures import runnable
 from suite.testing.strategies import NUMPY_DTYPE, TORCH_DTYPE
 from suite.testing.tolerances import to_numpy
 from suite.testing.versions import LOAD_WEIGHTS_ONLY_DEFAULT, LOAD_WEIGHTS_ONLY_WARNING
+from suite.testing.claims import covers
 
 SINKS = ("file", "bytesio")
 SEED = 2024  # of the random values written into the tutorial models
@@ -187,6 +188,7 @@ def test_state_dict_round_trip_of_tutorial_model(device, name, sink):
     assert_state_dict_round_trip(model, lambda: build_tutorial(name, device), values, sink, x)
 
 
+@covers("004-save-best-pth")
 def test_tutorial_save_to_runs_best_pth(device):
     """Seed 004: after os.makedirs("./runs/", exist_ok=True) and torch.save(
     model.state_dict(), "./runs/best.pth"), os.listdir shows ['best.pth'];
@@ -308,6 +310,7 @@ def saved_whole(model, folder):
     return path
 
 
+@covers("000-whole-model-load", "002-whole-model-load")
 @pytest.mark.parametrize("name", TUTORIAL_MODELS)
 def test_whole_model_default_load_follows_release(device, name):
     """torch.load(path) of a torch.save(model) file, as seeds 000 and 002 call it: from torch

@@ -13,6 +13,7 @@ from torch import nn
 
 from suite.plugin import guards
 from suite.testing.models import meta_torchvision_model
+from suite.testing.claims import covers
 
 # torchvision's documentation, "num_params" of each model's weights.
 DOCUMENTED_PARAMETERS = {
@@ -31,6 +32,7 @@ def linear_parameters(in_features, out_features):
     return in_features * out_features + out_features
 
 
+@covers("004-alexnet-parameters")
 @pytest.mark.parametrize("name", DOCUMENTED_PARAMETERS)
 def test_parameter_count_is_documented(torchvision, name):
     """The parameter count torchvision documents for each model."""

@@ -31,6 +31,7 @@ from reference import nn as nn_ref
 from suite.testing.models import one_hot_target
 from suite.testing.strategies import FLOAT, INTEGER, NUMPY_DTYPE, TORCH_DTYPE, arrays, dtypes
 from suite.testing.tolerances import assert_close_to
+from suite.testing.claims import covers
 
 SIDES = st.integers(1, 6)
 # channels -> the mode PIL gives a uint8 array of that layout (None: a 2-D array)
@@ -57,6 +58,7 @@ def test_totensor_scales_uint8_arrays(torchvision, data):
     assert 0.0 <= tensor.min() and tensor.max() <= 1.0
 
 
+@covers("002-totensor-scales")
 @pytest.mark.parametrize("channels, mode", EIGHT_BIT_MODES.items())
 @given(data=st.data())
 def test_totensor_scales_8bit_pil_images(torchvision, channels, mode, data):
@@ -86,6 +88,7 @@ def test_totensor_scales_bilevel_pil_images(torchvision, data):
     assert_close_to(tensor, ref.to_tensor(eight_bit), dtype=torch.float32)
 
 
+@covers("002-totensor-any-ndarray")
 @given(data=st.data())
 def test_totensor_keeps_other_arrays_unscaled(torchvision, data):
     """An ndarray of any dtype but uint8 keeps its dtype and values: only moved to C x H x W

@@ -10,6 +10,7 @@ import torch
 
 from suite.testing import data
 from suite.convergence import job, training
+from suite.testing.claims import covers
 
 
 @pytest.fixture(scope="module")
@@ -28,6 +29,8 @@ def assert_claims_hold(spec, runs):
     assert not failed, "\n".join(failed)
 
 
+@covers("002-mlp-test-loss-falls", "002-mlp-accuracy-rises", "002-mlp-final-accuracy",
+        "002-cnn-trains")
 @pytest.mark.parametrize("model", ["mlp", "cnn"])
 def test_tutorial_training_claims(model, device, mnist, variant):
     """The MLP's test loss falls and its accuracy rises every epoch and ends far above

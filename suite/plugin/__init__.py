@@ -30,6 +30,7 @@ MARKERS = (
     "cuda: the CUDA variant of a device-generic test (skipped with a reason where CUDA is absent)",
     "devices(*names): restrict a device-generic test to these devices",
     "subprocess: starts a fresh Python interpreter (slower, a few seconds each)",
+    "covers(*claim_ids): the test checks these claims of the documented-claims catalog",
     "network_attempt_expected: the test itself asserts that a connection attempt was refused "
     "(e.g. pretrained weights offline)",
 )

@@ -28,6 +28,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from suite.tools.cli import fail
 from suite.tools import benchfiles, results
 from suite.tools.benchfiles import BenchFileError
 
@@ -253,9 +254,6 @@ def png_problem(png: Path, force: bool, explicit: bool) -> str | None:
     return None
 
 
-def fail(message: str) -> int:
-    print(f"error: {message}", file=sys.stderr)
-    return 2
 
 
 if __name__ == "__main__":

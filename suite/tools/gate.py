@@ -64,6 +64,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from suite.tools.cli import fail, warn
 from suite.tools import benchfiles
 from suite.tools.benchfiles import BenchFileError
 
@@ -360,13 +361,8 @@ def summarize(judgements, rule, fail_on_noise: bool) -> int:
     return 0
 
 
-def warn(message: str) -> None:
-    print(f"warning: {message}", file=sys.stderr)
 
 
-def fail(message: str) -> int:
-    print(f"error: {message}", file=sys.stderr)
-    return 2
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ import tempfile
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from suite.tools.cli import fail
 from suite.tools import results
 
 DEFAULT_DIR = Path("results") / "versions"  # of the working directory
@@ -188,13 +189,11 @@ def main(argv=None) -> int:
     try:
         releases = load_releases(args.paths)
     except (results.ResultError, OSError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+        return fail(str(error))
     try:
         write_atomically(args.output, render(releases))
     except OSError as error:
-        print(f"error: {args.output}: cannot be written ({error.strerror or error})", file=sys.stderr)
-        return 2
+        return fail(f"{args.output}: cannot be written ({error.strerror or error})")
     print(f"{len(releases)} release(s): " + ", ".join(r["environment"]["torch"] for r in releases))
     print(f"matrix written to {args.output}")
     return 0

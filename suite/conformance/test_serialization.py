@@ -47,7 +47,7 @@ SEEDS = st.integers(0, 2**32 - 1)
 
 @dataclass(frozen=True)
 class TutorialModel:
-    """A model of suite/models.py: constructor arguments, an input it accepts, and what a
+    """A model of suite/testing/models.py: constructor arguments, an input it accepts, and what a
     seed prints about it after loading (names and shapes of its state_dict, its repr)."""
 
     args: tuple

@@ -1,7 +1,7 @@
 """What the terminal summary and the result files say about a test run: per-test outcomes,
 and the tests that did not run.
 
-Kept free of torch so the root conftest can import it before the options are checked.
+Kept free of torch so the plugin can import it before the options are checked.
 """
 
 from collections import Counter
@@ -10,7 +10,7 @@ import pytest
 
 CUDA_MISSING = "CUDA not available"
 
-# Shared between the root conftest (which fills them) and the main job (which reads them).
+# Shared between the plugin (which fills them) and the main job (which reads them).
 DEVICES = pytest.StashKey[tuple]()
 EXCLUDED_DEVICES = pytest.StashKey[Counter]()
 

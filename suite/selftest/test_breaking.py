@@ -55,14 +55,14 @@ REGISTRY = '''
     def sqrt_is_identity(mp):
         mp.setattr(math, "sqrt", lambda x: x)
 
-    SAMPLE = {{breakage.id: breakage for breakage in [
+    SAMPLE = {breakage.id: breakage for breakage in [
         b.Breakage("harmless", lambda mp: None, ["test_sample.py::test_adds"]),
         b.Breakage("sqrt-off", sqrt_is_identity, ["test_sample.py::test_device[cuda]"]),
         b.Breakage("wrong-error", lambda mp: None, ["test_sample.py::test_raises_on_purpose"]),
         b.Breakage("stale", lambda mp: None, ["test_sample.py::test_renamed"]),
-    ]}}
+    ]}
     real = b.registry()
-    b.registry = lambda: {{**real, **SAMPLE}}
+    b.registry = lambda: {**real, **SAMPLE}
 '''
 
 
@@ -70,7 +70,7 @@ REGISTRY = '''
 def sample_run(tmp_path_factory):
     root = tmp_path_factory.mktemp("break")
     (root / "test_sample.py").write_text("import math\nimport pytest\n" + textwrap.dedent(SAMPLE))
-    (root / "conftest.py").write_text(textwrap.dedent(REGISTRY.format()))
+    (root / "conftest.py").write_text(textwrap.dedent(REGISTRY))
     environ = {key: value for key, value in os.environ.items() if not key.startswith("PYTEST_XDIST")}
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:xdist", "-v",

@@ -88,7 +88,7 @@ def parse_args(argv):
         if not torch.cuda.is_available():
             parser.error("--device cuda was asked for, but CUDA is not available on this machine")
 
-    try:  # checked for every part, as pytest itself checks it (conftest)
+    try:  # checked for every part, as the plugin checks it in pytest
         options.bench_threads()
     except ValueError as error:
         parser.error(str(error))

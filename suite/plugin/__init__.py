@@ -84,6 +84,10 @@ def pytest_configure(config):
         raise pytest.UsageError(
             f"unknown hypothesis profile {profile!r}; choose one of: {', '.join(profiles.PROFILES)}"
         )
+    try:
+        options.bench_threads()
+    except ValueError as error:
+        raise pytest.UsageError(str(error)) from None
     breaking_value = config.getoption("break_")
     if breaking_value:
         if config.getoption("results_dir"):
@@ -113,11 +117,6 @@ def pytest_configure(config):
 
     config.stash[EXCLUDED_DEVICES] = Counter()
     config.stash[DEVICES] = devices.selected_devices(config.getoption("device"))
-
-    try:
-        options.bench_threads()
-    except ValueError as error:
-        raise pytest.UsageError(str(error)) from None
 
     # Nothing a test does may touch the user's caches: torch.hub and dataset roots are temporary.
     config.suite_torch_home = tempfile.mkdtemp(prefix="suite-torch-home-")

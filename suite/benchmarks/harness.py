@@ -30,7 +30,6 @@ as one.
 import contextlib
 import gc
 import math
-import os
 import time
 
 import torch

@@ -181,8 +181,16 @@ TORCH_BREAKAGES = [
     Breakage("collate-arrays-as-float32", collate_arrays_as_float32, [
         "suite/conformance/test_dataloader.py::test_default_collate_matches_numpy_stacking",
     ]),
+    # every dtype but uint8 itself
     Breakage("collate-numpy-scalars-as-uint8", collate_numpy_scalars_as_uint8, [
-        "suite/conformance/test_dataloader.py::test_numpy_bool_scalars_collate",
+        "suite/conformance/test_dataloader.py::test_numpy_scalars_collate[bool]",
+        "suite/conformance/test_dataloader.py::test_numpy_scalars_collate[int8]",
+        "suite/conformance/test_dataloader.py::test_numpy_scalars_collate[int16]",
+        "suite/conformance/test_dataloader.py::test_numpy_scalars_collate[int32]",
+        "suite/conformance/test_dataloader.py::test_numpy_scalars_collate[int64]",
+        "suite/conformance/test_dataloader.py::test_numpy_scalars_collate[float16]",
+        "suite/conformance/test_dataloader.py::test_numpy_scalars_collate[float32]",
+        "suite/conformance/test_dataloader.py::test_numpy_scalars_collate[float64]",
     ]),
     Breakage("collate-mappings-to-lists", mappings_collate_to_lists, [
         "suite/conformance/test_dataloader.py::test_default_collate_matches_numpy_stacking",

@@ -27,7 +27,6 @@ from hypothesis import strategies as st
 
 from suite.testing.strategies import BOOL, NUMERIC, TORCH_DTYPE, arrays, dtypes, shapes
 from suite.testing.tolerances import assert_close_to
-from suite.testing.versions import NUMPY_BOOL_SCALARS
 from suite.testing.claims import covers
 
 SIZES = st.integers(0, 40)
@@ -239,8 +238,8 @@ def leaf_layouts(draw):
     if kind in PYTHON_LEAVES:
         return (kind,)
     shape = () if kind == "numpy scalar" else draw(shapes(max_dims=3, max_side=3))
-    if kind == "numpy scalar" and not NUMPY_BOOL_SCALARS.applies():
-        return (kind, draw(dtypes(NUMERIC)), shape)  # bool: test_numpy_bool_scalars_collate
+    if kind == "numpy scalar":  # each dtype, bool included, in test_numpy_scalars_collate
+        return (kind, draw(dtypes(NUMERIC)), shape)
     return (kind, draw(dtypes(BOOL, NUMERIC)), shape)
 
 
@@ -288,16 +287,16 @@ def test_default_collate_matches_numpy_stacking(data):
         assert_collated(batch, numpy_collate(chunk), f"batch {index}")
 
 
-def test_numpy_bool_scalars_collate():
-    """numpy.bool scalars (numpy 2) collate to a bool tensor from torch 2.9; before, torch
-    refused them (NUMPY_BOOL_SCALARS)."""
-    samples = [np.bool_(True), np.bool_(False), np.bool_(True)]
-    if NUMPY_BOOL_SCALARS.applies() or np.lib.NumpyVersion(np.__version__) < "2.0.0":
-        (batch,) = loader(samples, batch_size=3)
-        assert batch.dtype == torch.bool and batch.tolist() == [True, False, True]
-    else:
-        with pytest.raises(TypeError, match="numpy.bool"):
-            list(loader(samples, batch_size=3))
+@pytest.mark.parametrize("dtype", BOOL + NUMERIC, ids=lambda dtype: str(dtype).removeprefix("torch."))
+@given(data=st.data())
+def test_numpy_scalars_collate(dtype, data):
+    """A batch of numpy scalars of one dtype (numpy.bool included) collates to the tensor of
+    np.stack: its shape (B,), dtype and values (default_collate: "NumPy Arrays -> torch.Tensor";
+    a numpy scalar goes through torch.as_tensor)."""
+    n = data.draw(st.integers(1, 6), label="n")
+    scalars = [data.draw(arrays(dtype, (), small=True), label=f"scalar {i}")[()] for i in range(n)]
+    (batch,) = loader(scalars, batch_size=n)
+    assert_close_to(batch, np.stack(scalars), dtype=dtype)
 
 
 @covers("002-getitem-dict")

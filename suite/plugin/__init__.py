@@ -188,9 +188,16 @@ def pytest_generate_tests(metafunc):
 
 @pytest.hookimpl(tryfirst=True, specname="pytest_collection_modifyitems")  # before -k/-m
 def pytest_remember_collected(config, items):
-    from suite.plugin import breaking
+    """Remember what was collected; mark the tests of the known upstream bugs of this install."""
+    from suite.plugin import breaking, bugs
 
     config.stash[COLLECTED] = [breaking.test_id(item) for item in items]
+    suite_items = [item for item in items if suite_item(item)]
+    bugs.mark(config, suite_items, breaking.test_id, breaking=bool(config.getoption("break_")))
+    if getattr(config, "workerinput", {}).get("workerid", "gw0") == "gw0":  # warned once
+        for entry in bugs.stale(config.stash[COLLECTED]):
+            config.issue_config_time_warning(pytest.PytestWarning(
+                f"reference/bugs.py: {entry} matches no collected test"), stacklevel=2)
 
 
 @pytest.hookimpl(trylast=True)  # after -k/-m, so only variants they kept are counted
@@ -258,6 +265,11 @@ def pytest_runtest_makereport(item, call):
 
 
 def pytest_terminal_summary(terminalreporter, config):
+    from suite.plugin import bugs
+
+    terminalreporter.section("known upstream bugs in this install")
+    for line in bugs.summary_lines():
+        terminalreporter.write_line(line)
     groups = reporting.not_run(
         terminalreporter.stats.get("skipped", []), config.stash[EXCLUDED_DEVICES]
     )

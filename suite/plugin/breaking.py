@@ -128,11 +128,25 @@ class Breaking:
     def __init__(self, config, value):
         self.value = value
         config.stash[CHOSEN] = choose(value)
+        self.files = {name.partition("::")[0] for breakage in config.stash[CHOSEN]
+                      for name in breakage.caught_by}
 
     @pytest.fixture(autouse=True)
     def suite_breakage(self, request):
         """The breakage an item runs under (its `break:` parameter), or None."""
         return getattr(request, "param", None)
+
+    def pytest_ignore_collect(self, collection_path, config):
+        """Test files the chosen breakages name nothing in are not even collected."""
+        if self.value == "list" or not collection_path.name.startswith("test_")                 or collection_path.suffix != ".py":
+            return None
+        identifier = suite.suite_id(collection_path)
+        if identifier is None:
+            try:
+                identifier = collection_path.relative_to(config.rootpath).as_posix()
+            except ValueError:
+                return None
+        return None if identifier in self.files else True
 
     @pytest.hookimpl(trylast=True)  # after the device and parametrize marks: the id comes last
     def pytest_generate_tests(self, metafunc):

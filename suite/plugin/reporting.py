@@ -106,8 +106,9 @@ def outcome_document(recorder: OutcomeRecorder, command: list, created, duration
                      exit_code: int) -> dict:
     """A finished pytest run as a result file of kind "conformance" (suite/tools/schema.json)."""
     from suite import environment
-    from suite.tools import results
+    from suite.plugin import bugs
     from suite.testing import versions
+    from suite.tools import results
 
     option = recorder.config.option
     return {
@@ -121,6 +122,7 @@ def outcome_document(recorder: OutcomeRecorder, command: list, created, duration
             "hypothesis_profile": option.hypothesis_profile,
             "hypothesis_seed": option.hypothesis_seed,
             "version_gates": versions.recorded(),
+            "known_bugs": bugs.recorded(recorder.tests.values()),
             "duration_s": round(duration, 3),
             "exit_code": exit_code,
         },

@@ -51,11 +51,6 @@ LOAD_WEIGHTS_ONLY_DEFAULT = Change("2.6", "torch.load defaults to weights_only=T
 # pytorch/pytorch#176573 (March 2026) gave the norm layers a `bias` argument and printed it:
 # torch/nn/modules/batchnorm.py's extra_repr has it in the 2.12.0 wheel, not in 2.11.0's.
 BATCHNORM_REPR_BIAS = Change("2.12", "BatchNorm's printout shows bias=True after affine=True")
-# numpy 2 made numpy.bool a type of its own; torch.tensor/as_tensor of a sequence of them
-# raised "TypeError: 'numpy.bool' object cannot be interpreted as an integer" (seen on 2.5.1
-# with numpy 2.4; pytorch/pytorch#157973, July 2025). Checked here with numpy 2.4.6:
-# 2.5.1, 2.7.1 and 2.8.0 raise; 2.9.0 and 2.9.1 accept them.
-NUMPY_BOOL_SCALARS = Change("2.9", "torch.tensor and default_collate accept numpy 2's numpy.bool scalars")
 
 
 def changes() -> dict:

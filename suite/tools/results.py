@@ -14,7 +14,7 @@ from pathlib import Path
 import jsonschema
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "schema.json"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: conformance files record run.known_bugs
 SCHEMA_NAME = "suite/tools/schema.json"
 
 

@@ -77,3 +77,17 @@ def test_bad_input_is_a_clear_error_and_writes_nothing(tmp_path, capsys, make, m
     make(source)
     assert matrix.main([str(source), "--output", str(output)]) == 2
     assert message in capsys.readouterr().err and not output.exists()
+
+
+def test_known_bugs_are_tabled_per_release(tmp_path):
+    bug = {"id": "numpy-bool-scalars", "issue": "https://github.com/pytorch/pytorch/issues/157973",
+           "title": "numpy.bool refused", "package": "torch", "affected": "<2.9",
+           "tests": ["suite/conformance/test_x.py::test_y[bool]"]}
+    old, new = conformance("2.5.1", {"test_y": "xfailed"}), conformance("2.14.1", {"test_y": "passed"})
+    old["run"]["known_bugs"], new["run"]["known_bugs"] = [bug], []
+    for name, doc in (("a", old), ("b", new)):
+        results.write(doc, tmp_path / name)
+    output = tmp_path / "matrix.md"
+    assert matrix.main([str(tmp_path / "a"), str(tmp_path / "b"), "--output", str(output)]) == 0
+    row = next(line for line in output.read_text().splitlines() if "numpy-bool-scalars" in line)
+    assert "**affected**: 1 test(s) xfailed" in row and "not affected" in row

@@ -126,6 +126,29 @@ def gate_rows(releases: list[dict]) -> list[str]:
     return lines
 
 
+def bug_rows(releases: list[dict]) -> list[str]:
+    """Known upstream bugs (reference/bugs.py) x release: the tests each bug xfailed there, as
+    the run recorded them (run.known_bugs); files older than that record say so."""
+    seen = {}  # id -> (issue, title, package, affected), the newest release's first
+    for document in reversed(releases):
+        for bug in document["run"].get("known_bugs", []):
+            seen.setdefault(bug["id"], (bug["issue"], bug["title"], bug["package"], bug["affected"]))
+    if not seen:
+        return ["No release recorded a known upstream bug."]
+    lines = ["| bug | affected | " + " | ".join(label(r) for r in releases) + " |",
+             "|---|---" + "|---" * len(releases) + "|"]
+    for bug_id, (issue, title, package, affected) in sorted(seen.items()):
+        cells = []
+        for document in releases:
+            recorded = document["run"].get("known_bugs")
+            found = next((b for b in recorded or [] if b["id"] == bug_id), None)
+            cells.append("not recorded" if recorded is None else "not affected" if found is None
+                         else f"**affected**: {len(found['tests'])} test(s) xfailed")
+        lines.append(f"| [{escape(bug_id)}]({issue}): {escape(title)} | {package} {escape(affected)} | "
+                     + " | ".join(cells) + " |")
+    return lines
+
+
 def escape(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
@@ -155,10 +178,14 @@ def render(releases: list[dict]) -> str:
             f"{document['created_utc'][:19]}Z |")
     lines += ["", "## Behaviour changes the suite gates on", "",
               "Tests of these behaviours check the new behaviour on releases marked new and the old "
-              "one on releases marked old (suite/versions.py); both pass where the release behaves "
+              "one on releases marked old (suite/testing/versions.py); both pass where the release behaves "
               "as documented for its side. Sides are those each run recorded; \"computed\" marks a "
-              "file too old to record them, whose side today's suite/versions.py gives.", ""]
+              "file too old to record them, whose side today's suite/testing/versions.py gives.", ""]
     lines += gate_rows(releases)
+    lines += ["", "## Known upstream bugs per release", "",
+              "The bugs of reference/bugs.py each release's run found itself affected by; their "
+              "tests were strict xfails naming the issue.", ""]
+    lines += bug_rows(releases)
     lines += ["", f"## What differs between releases ({len(changed)} of {len(rows)} behaviours)", "",
               "Cells that differ from the newest release are in bold.", ""]
     lines += table(changed, releases, highlight=True) if changed else ["Nothing: every behaviour has the same outcome."]

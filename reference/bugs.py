@@ -29,10 +29,20 @@ class KnownBug:
     tests: tuple  # node-id names of the tests it fails
     reproduce: str  # one line of Python that shows it
     measured: str  # the releases it was run on here, and what each did
+    raises: tuple = ()  # the exception types the failing tests raise, where the bug is one
+    also: tuple = ()  # (package, version range) pairs that must hold too, e.g. ("numpy", ">=2")
 
-    def affects(self, version: str) -> bool:
-        """Whether the release `version` ('2.9.1+cu128') is in the affected range."""
-        return Version(Version(version).base_version) in SpecifierSet(self.affected)
+    def affects(self, version: str, installed=lambda package: None) -> bool:
+        """Whether the release `version` ('2.9.1+cu128') of `package` is affected;
+        `installed(name)` gives the versions of the packages `also` names (None: absent)."""
+        if not in_range(version, self.affected):
+            return False
+        return all(installed(name) is not None and in_range(installed(name), spec)
+                   for name, spec in self.also)
+
+
+def in_range(version: str, specifier: str) -> bool:
+    return Version(Version(version).base_version) in SpecifierSet(specifier)
 
 
 BUGS = (
@@ -47,6 +57,8 @@ BUGS = (
             "suite/conformance/test_dataloader.py::test_numpy_scalars_collate[bool]",
         ),
         reproduce="torch.tensor([np.bool_(True)])",
+        raises=(TypeError,),
+        also=(("numpy", ">=2"),),  # numpy 1's bool_ has __index__: torch takes it
         measured="with numpy 2.4: raises on 2.5.1, 2.7.1 and 2.8.0; accepted on 2.9.0, 2.9.1, "
         "2.12.0, 2.13.0 and 2.14.1",
     ),

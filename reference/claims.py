@@ -115,7 +115,7 @@ CLAIMS = [
     Measured("000-mobilenetv2-repr", "000", "3. MobileNetV2 Model, 출력 결과",
           printed("mobilenetv2_seed000"), expected=True, check="prints_as", subject="mobilenet_v2",
           args={"printout": "mobilenetv2_seed000"}, needs_torchvision=True,
-          note="from torch 2.12 (suite.versions.BATCHNORM_REPR_BIAS) BatchNorm lines also print "
+          note="from torch 2.12 (suite.testing.versions.BATCHNORM_REPR_BIAS) BatchNorm lines also print "
                "bias=True"),
     Measured("000-mobilenetv2-pretrained", "000", "3. MobileNetV2 Model",
           "models.mobilenetv2.MobileNetV2() 사전학습된 MobileNetV2 모델을 불러올 수 있음 "
@@ -301,7 +301,7 @@ CLAIMS = [
     # --- seed 003: MyNetwork and its torchsummary table -------------------------------
     Measured("003-mynetwork-repr", "003", "print(model)", printed("mynetwork_seed003"), expected=True,
           check="prints_as", subject="MyNetwork(num_class=2)", args={"printout": "mynetwork_seed003"},
-          note="from torch 2.12 (suite.versions.BATCHNORM_REPR_BIAS) BatchNorm lines also print "
+          note="from torch 2.12 (suite.testing.versions.BATCHNORM_REPR_BIAS) BatchNorm lines also print "
                "bias=True"),
     Measured("003-summary-shapes", "003", "summary(model, input_size=(3, 112, 112), batch_size=4)",
           "per-layer output shapes", expected=[(layer, shape) for layer, shape, _ in MYNETWORK_LAYERS],

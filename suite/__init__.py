@@ -23,3 +23,11 @@ def suite_id(path, name: str = "") -> str | None:
         return None
     relative = path.relative_to(ROOT).as_posix()
     return f"{relative}::{name}" if name else relative
+
+
+def canonical_id(rootpath, nodeid: str) -> str:
+    """A pytest node id relative to `rootpath`, rewritten relative to ROOT (suite/...) when it
+    is a test of the suite; any other node id unchanged."""
+    path, separator, rest = nodeid.partition("::")
+    found = suite_id(Path(rootpath) / path)
+    return f"{found}{separator}{rest}" if found else nodeid

@@ -1,15 +1,10 @@
 """Deliberately broken torches for the torchvision model tests (see suite/breakages/__init__.py)."""
 
-import pytest
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from suite.environment import torchvision_missing
 from suite.breakages import FAILED, Breakage, wrap
-
-
-pytestmark = pytest.mark.skipif(bool(torchvision_missing()), reason=torchvision_missing() or "")
 
 
 def linear_keeps_one_row(mp):

@@ -12,7 +12,7 @@ included.
 
 Oracles: numpy copies of the random values written into a model before it is saved
 (compared byte for byte), key lists as plain Python sets, the seeds' printed names and
-shapes, and the torch.load documentation of each release (suite.versions gates).
+shapes, and the torch.load documentation of each release (suite.testing.versions gates).
 """
 
 import io

@@ -20,12 +20,12 @@ import suite
 from suite.plugin import guards, options, profiles, reporting
 from suite.plugin.reporting import DEVICES, EXCLUDED_DEVICES
 
-profiles.register()
-
 SEED_KEY = "suite_hypothesis_seed"
 # The node ids the session collected, before -k or --break deselect any (the self-check's
 # coverage test reads them).
 COLLECTED = pytest.StashKey[list]()
+ACTIVE = pytest.StashKey[bool]()  # this session runs the suite's tests (runs_the_suite)
+SUITE_OPTIONS = ("break_", "results_dir")
 MARKERS = (
     "cuda: the CUDA variant of a device-generic test (skipped with a reason where CUDA is absent)",
     "devices(*names): restrict a device-generic test to these devices",
@@ -70,13 +70,37 @@ def pytest_addoption(parser):
     )
 
 
+def runs_the_suite(config) -> bool:
+    """Whether this session runs the suite's tests: its paths (or `--pyargs suite...`) are
+    among the arguments, the checkout's root is, or one of the suite's own options is given.
+    Any other project's session in the same environment is left alone."""
+    if any(config.getoption(name, default=None) for name in SUITE_OPTIONS):
+        return True
+    for arg in config.args:
+        name = str(arg).split("::")[0]
+        if config.option.pyargs and (name == "suite" or name.startswith("suite.")):
+            return True
+        path = (config.invocation_params.dir / name).resolve()
+        if path == suite.ROOT or path.is_relative_to(suite.PACKAGE_DIR):
+            return True
+    return False
+
+
+def active(config) -> bool:
+    return config.stash.get(ACTIVE, False)
+
+
 @pytest.hookimpl(tryfirst=True)  # before hypothesis' own plugin loads the profile
 def pytest_configure(config):
-    # What the checkout's pyproject.toml would say, said here for an installed suite run from
-    # anywhere (pytest --pyargs suite): its markers, and benchmarks as one untimed smoke call
-    # unless --benchmark-enable.
     for line in MARKERS:
         config.addinivalue_line("markers", line)
+    config.stash[ACTIVE] = runs_the_suite(config)
+    if not active(config):
+        return
+    # What the checkout's pyproject.toml would say, said here for an installed suite run from
+    # anywhere (pytest --pyargs suite): benchmarks as one untimed smoke call unless
+    # --benchmark-enable.
+    profiles.register()
     if config.getoption("benchmark_enable", default=True) is False:
         config.option.benchmark_disable = True
     profile = config.getoption("hypothesis_profile") or profiles.default_profile()
@@ -154,6 +178,8 @@ class ShareSeedWithWorkers:
 
 
 def pytest_report_header(config):
+    if not active(config):
+        return []
     from suite import environment
 
     lines = environment.header_lines(environment.collect())
@@ -166,6 +192,8 @@ def pytest_report_header(config):
 
 def pytest_benchmark_update_machine_info(config, machine_info):
     """Benchmark files carry the same environment record as every other result file."""
+    if not active(config):
+        return
     from suite import environment
 
     machine_info["environment"] = environment.collect()
@@ -177,7 +205,8 @@ def suite_item(item) -> bool:
 
 
 def pytest_generate_tests(metafunc):
-    if "device" not in metafunc.fixturenames or not suite_item(metafunc.definition):
+    if (not active(metafunc.config) or "device" not in metafunc.fixturenames
+            or not suite_item(metafunc.definition)):
         return
     from suite.plugin import devices
 
@@ -189,6 +218,8 @@ def pytest_generate_tests(metafunc):
 @pytest.hookimpl(tryfirst=True, specname="pytest_collection_modifyitems")  # before -k/-m
 def pytest_remember_collected(config, items):
     """Remember what was collected; mark the tests of the known upstream bugs of this install."""
+    if not active(config):
+        return
     from suite.plugin import breaking, bugs
 
     config.stash[COLLECTED] = [breaking.test_id(item) for item in items]
@@ -204,6 +235,8 @@ def pytest_remember_collected(config, items):
 def pytest_collection_modifyitems(config, items):
     """Deselect the variants of devices --device leaves out, counting each one (a test with
     other parameters has several variants per device)."""
+    if not active(config):
+        return
     chosen = config.stash[DEVICES]
     kept, left_out = [], []
     for item in items:
@@ -265,6 +298,8 @@ def pytest_runtest_makereport(item, call):
 
 
 def pytest_terminal_summary(terminalreporter, config):
+    if not active(config):
+        return
     from suite.plugin import bugs
 
     terminalreporter.section("known upstream bugs in this install")

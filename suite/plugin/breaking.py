@@ -50,7 +50,7 @@ def test_id(item) -> str:
     head, bracket, params = item.name.partition("[")
     name = item.name
     if bracket and ID_PREFIX in params:  # the breakage's id is the last parameter
-        params = params[:params.index(ID_PREFIX)].rstrip("-")
+        params = params[:params.index(ID_PREFIX)].removesuffix("-")
         name = f"{head}[{params}]" if params else head
     return suite.suite_id(item.path, name) or f"{item.nodeid.rpartition('::')[0]}::{name}"
 
@@ -99,10 +99,14 @@ def coverage(ids) -> dict:
     names that match nothing, and the conformance test functions no breakage names."""
     known, exempt = breakages.registry(), breakages.not_breakable()
     named = {b.id: [i for i in ids if b.names(i)] for b in known.values()}
+    files = {i.partition("::")[0] for i in ids}  # a name is stale only if its file was collected
+
+    def unmatched(name):
+        return name.partition("::")[0] in files and not any(breakages.matches(name, i) for i in ids)
+
     stale = sorted({f"{b.id}: {name}" for b in known.values() for name in b.caught_by
-                    if not any(breakages.matches(name, i) for i in ids)}
-                   | {f"NOT_BREAKABLE: {name}" for name in exempt
-                      if not any(breakages.matches(name, i) for i in ids)})
+                    if unmatched(name)}
+                   | {f"NOT_BREAKABLE: {name}" for name in exempt if unmatched(name)})
     covered = {breakages.function_of(i) for found in named.values() for i in found}
     covered |= {breakages.function_of(i) for i in ids for name in exempt if breakages.matches(name, i)}
     conformance = {breakages.function_of(i) for i in ids if i.startswith("suite/conformance/")}
@@ -146,13 +150,14 @@ class Breaking:
                 identifier = collection_path.relative_to(config.rootpath).as_posix()
             except ValueError:
                 return None
-        return None if identifier in self.files else True
+        return None if identifier in self.files else True  # None: pytest decides as usual
 
     @pytest.hookimpl(trylast=True)  # after the device and parametrize marks: the id comes last
     def pytest_generate_tests(self, metafunc):
         parametrize(metafunc)
 
-    @pytest.hookimpl(tryfirst=True)  # before -k and -m: the names see every collected test
+    # Not tryfirst: the plugin's own tryfirst hook records the collected ids (and marks the
+    # known bugs) first; registered after pytest's own, this still runs before -k and -m.
     def pytest_collection_modifyitems(self, session, config, items):
         if self.value == "list":
             config.stash[LISTING] = coverage([test_id(item) for item in items])
@@ -228,7 +233,7 @@ def detection(reports) -> dict:
             continue
         row = table[breakage_id]
         row["seconds"] += report.duration
-        test = report.nodeid.rpartition("::")[2]
+        test = report.nodeid
         if report.when == "call" and hasattr(report, "wasxfail") and report.skipped:
             row["caught"].append(test)
         elif report.failed:
@@ -254,6 +259,9 @@ def write_detection(terminal, config) -> None:
             red=bool(row["missed"]))
         for test in row["missed"]:
             terminal.write_line(f"    missed by {test}", red=True)
+        if config.option.verbose > 0:
+            for test in row["caught"]:
+                terminal.write_line(f"    caught by {test}")
     missed = sum(bool(row["missed"]) for row in table.values())
     caught = sum(bool(row["caught"]) and not row["missed"] for row in table.values())
     terminal.write_line(f"{len(table)} breakages: {caught} caught, {missed} missed, "

@@ -21,13 +21,14 @@ def bugs_here() -> list:
     found = []
     for bug in registry.BUGS:
         version = installed(bug.package)
-        if version is not None and bug.affects(version):
+        if version is not None and bug.affects(version, installed):
             found.append(bug)
     return found
 
 
 def reason(bug) -> str:
-    return f"known upstream bug {bug.issue} ({bug.package} {bug.affected}): {bug.title}"
+    also = "".join(f", {name} {spec}" for name, spec in bug.also)
+    return f"known upstream bug {bug.issue} ({bug.package} {bug.affected}{also}): {bug.title}"
 
 
 def mark(config, items, test_id, breaking: bool) -> None:
@@ -39,7 +40,8 @@ def mark(config, items, test_id, breaking: bool) -> None:
             if any(breakages.matches(name, identifier) for name in bug.tests):
                 item.add_marker(pytest.mark.skip(reason=f"{reason(bug)}: a breakage cannot be "
                                                  "told from it here") if breaking
-                                else pytest.mark.xfail(strict=True, reason=reason(bug)))
+                                else pytest.mark.xfail(strict=True, reason=reason(bug),
+                                                       raises=bug.raises or None))
 
 
 def stale(ids) -> list[str]:

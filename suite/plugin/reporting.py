@@ -8,6 +8,8 @@ from collections import Counter
 
 import pytest
 
+import suite
+
 CUDA_MISSING = "CUDA not available"
 
 # Shared between the plugin (which fills them) and the main job (which reads them).
@@ -67,12 +69,18 @@ class OutcomeRecorder:
         self.tests = {}
         self.skipped_reports = []
         self.config = None
+        self.rootpath = None
+
+    def pytest_sessionstart(self, session):
+        self.rootpath = session.config.rootpath
 
     def pytest_runtest_logreport(self, report):
+        # recorded as suite/... wherever the suite is installed and whatever the rootdir
+        identifier = suite.canonical_id(self.rootpath or ".", report.nodeid)
         entry = self.tests.setdefault(
-            report.nodeid,
-            {"id": report.nodeid, "outcome": "passed", "duration_s": 0.0, "reason": None,
-             "device": device_of(report.nodeid)},
+            identifier,
+            {"id": identifier, "outcome": "passed", "duration_s": 0.0, "reason": None,
+             "device": device_of(identifier)},
         )
         entry["duration_s"] += report.duration
         outcome, reason = self.classify(report)
@@ -145,6 +153,7 @@ class ResultFileWriter(OutcomeRecorder):
 
         from suite.tools import results
 
+        super().pytest_sessionstart(session)
         self.created, self.started = results.utc_now(), time.perf_counter()
 
     @pytest.hookimpl(trylast=True)

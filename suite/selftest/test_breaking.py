@@ -82,7 +82,7 @@ def sample_run(tmp_path_factory):
 def test_a_breakage_that_breaks_nothing_is_reported(sample_run):
     assert sample_run.returncode == 1, sample_run.stdout + sample_run.stderr
     assert "[XPASS(strict)] broken on purpose: harmless" in sample_run.stdout
-    assert "missed by test_adds[break:harmless]" in sample_run.stdout
+    assert "missed by test_sample.py::test_adds[break:harmless]" in sample_run.stdout
 
 
 @pytest.mark.subprocess

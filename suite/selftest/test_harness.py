@@ -83,3 +83,19 @@ def test_failing_property_prints_how_to_reproduce(sample_run):
     assert "how to reproduce" in out
     assert "harness_sample.py::test_property_that_fails' -p no:xdist --hypothesis-profile=dev" in out
     assert "@reproduce_failure" in out
+
+
+@pytest.mark.subprocess
+def test_another_projects_session_is_left_alone(tmp_path):
+    """Installed, the plugin is loaded by every pytest of the environment: a session that runs
+    none of the suite's tests gets no header, no profile, no TORCH_HOME and no summary of it."""
+    (tmp_path / "test_other.py").write_text(
+        "import os\n\n\ndef test_torch_home_is_the_users():\n"
+        "    assert 'suite-torch-home' not in os.environ.get('TORCH_HOME', '')\n")
+    environ = {key: value for key, value in os.environ.items()
+               if not key.startswith("PYTEST_XDIST") and key != "TORCH_HOME"}  # this run's own
+    result = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "test_other.py"],
+                            cwd=tmp_path, capture_output=True, text=True, env=environ, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    for suite_output in ("devices under test", "hypothesis profile dev", "known upstream bugs", "not run"):
+        assert suite_output not in result.stdout, suite_output

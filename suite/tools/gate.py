@@ -21,14 +21,9 @@ alpha per benchmark (a file of 30 benchmarks at 1 % each would fail a quarter of
 What --max-slowdown means. It is the boundary of the estimate, not a detection guarantee: a
 true slowdown exactly equal to it is flagged about half the time (the estimated ratio falls
 on either side). To catch a slowdown of X reliably, set --max-slowdown to about X / 2. With the
-default 5 %, suite/selftest/test_gate.py measures on generated timings (lognormal rounds with
-IQR/median about 4 %, 2 % outliers 1.5-3x longer, 20 rounds: the suite's minimum) in 1000 pairs
-of 20-benchmark files, one benchmark 10 % slower:
-  independent rounds:                  10 % slowdown caught 99.9 %; unchanged files failed 0 %
-  rounds correlated (AR(1) 0.3) and    10 % slowdown caught 98.5 %; false alarms 0.55 % per
-  a 1 % run-to-run offset:             benchmark, 10 % per file of 20 benchmarks
-and on rounds recorded by the suite's harness (suite/selftest/samples): 0 false alarms in
-4000 resampled A/A pairs, a 10 % slowdown caught in 984 of 1000 where not too noisy.
+default 5 %, the false-alarm and detection rates on generated timings and on rounds the
+suite's harness recorded are measured by suite/tools/gate_power.py; `python -m suite.tools.figures`
+prints them (the README quotes that output).
 
 Assumptions and their limits. The U test treats rounds as independent; they are not (drift,
 warm caches, a neighbour's job), which makes p-values optimistic; the ratio threshold is what

@@ -27,6 +27,7 @@ from suite.tools import results
 CONFORMANCE_TESTS = "suite/conformance"
 BENCHMARK_TESTS = "suite/benchmarks"
 CONVERGENCE_TESTS = "suite/convergence"
+PYTEST_INI = Path(__file__).parent / "pytest.ini"
 PARTS = ("conformance", "convergence", "benchmarks")
 # Rounds, warm-up and threads are the harness's (suite/benchmarks/harness.py), whatever pytest-
 # benchmark's own options say; these only choose the terminal table's columns.
@@ -96,6 +97,10 @@ def parse_args(argv):
     if args.break_:
         from suite.plugin import breaking
 
+        given = [flag for flag, value in (("--results-dir", args.results_dir),
+                                          ("--parts", args.parts != PARTS)) if value]
+        if given:
+            parser.error(f"--break runs the self-check alone, without result files: drop {given[0]}")
         try:
             breaking.choose(args.break_)
         except pytest.UsageError as error:
@@ -113,7 +118,11 @@ def run_pytest(pytest_args: list) -> tuple[int, reporting.OutcomeRecorder, float
     recorder = reporting.OutcomeRecorder()
     started = time.perf_counter()
     located = [str(suite.ROOT / arg) if arg.startswith("suite/") else arg for arg in pytest_args]
-    exit_code = int(pytest.main(["--rootdir", str(suite.ROOT), *located], plugins=[recorder]))
+    # This process imported the suite's own modules before pytest: an installed suite's plugin
+    # would be reported as "already imported, cannot be rewritten"; it asserts nothing.
+    config = ["--rootdir", str(suite.ROOT), "-c", str(PYTEST_INI),
+              "-W", "ignore::pytest.PytestAssertRewriteWarning"]
+    exit_code = int(pytest.main([*config, *located], plugins=[recorder]))
     return exit_code, recorder, time.perf_counter() - started
 
 

@@ -92,7 +92,7 @@ def matrix(releases: list[dict]) -> dict:
 
 def gate_sides(document: dict) -> dict:
     """{gate name: (since, what, applies, computed)} as the run recorded them; for a file written
-    before runs recorded them, what today's suite/versions.py says (computed=True)."""
+    before runs recorded them, what today's suite/testing/versions.py says (computed=True)."""
     from suite.testing import versions
 
     recorded = document["run"].get("version_gates")
@@ -104,7 +104,7 @@ def gate_sides(document: dict) -> dict:
 
 
 def gate_rows(releases: list[dict]) -> list[str]:
-    """The behaviour changes the suite gates on (suite/versions.py): which side each release was
+    """The behaviour changes the suite gates on (suite/testing/versions.py): which side each release was
     on, i.e. which branch of the gated tests ran there."""
     from suite.testing import versions
 

@@ -142,7 +142,8 @@ class Breaking:
 
     def pytest_ignore_collect(self, collection_path, config):
         """Test files the chosen breakages name nothing in are not even collected."""
-        if self.value == "list" or not collection_path.name.startswith("test_")                 or collection_path.suffix != ".py":
+        test_file = collection_path.name.startswith("test_") and collection_path.suffix == ".py"
+        if self.value == "list" or not test_file:
             return None
         identifier = suite.suite_id(collection_path)
         if identifier is None:

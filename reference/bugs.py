@@ -63,7 +63,3 @@ BUGS = (
         "2.12.0, 2.13.0 and 2.14.1",
     ),
 )
-
-
-def by_id() -> dict:
-    return {bug.id: bug for bug in BUGS}

@@ -57,11 +57,6 @@ def wrap(monkeypatch, owner, name, make):
     monkeypatch.setattr(owner, name, make(getattr(owner, name)))
 
 
-def tests_in(module_path: str):
-    """A namer for one test module: tests_in("suite/conformance/test_x.py")("test_y[*-z]")."""
-    return lambda name: f"{module_path}::{name}"
-
-
 @cache
 def _pattern(name: str) -> re.Pattern:
     if "[" not in name:

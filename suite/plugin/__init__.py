@@ -2,9 +2,9 @@
 options, hypothesis profiles, the device parameter, report header and summary, the offline
 guards and result files. Wiring only: the logic lives in the modules beside this one.
 
-Installed, the plugin is loaded by every pytest in that environment; it acts on the suite's
-own tests only (`suite_item`), so another project's tests keep their network and their
-devices. torch is imported only once the options are known to be valid, so a usage error is
+Installed, the plugin is loaded by every pytest in that environment; a session that runs none
+of the suite's tests is left alone (`runs_the_suite`), and within a session it acts on the
+suite's own tests only (`suite_item`). torch is imported only once the options are known to be valid, so a usage error is
 reported in a second rather than after torch's import.
 """
 

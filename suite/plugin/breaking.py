@@ -245,8 +245,9 @@ def detection(reports) -> dict:
 
 
 def write_detection(terminal, config) -> None:
+    # stats also hold the deselected items themselves, which carry user_properties too
     reports = [report for reports in terminal.stats.values() for report in reports
-               if hasattr(report, "user_properties")]
+               if isinstance(report, pytest.TestReport)]
     table = detection(reports)
     if not table:
         return

@@ -10,7 +10,8 @@ parametrization); a name that matches no collected test warns, as array-api-test
 file does.
 
 `measured` says what was run and seen, release by release: no entry without a reproduction
-here.
+here. A contradiction of the documentation that no upstream issue reports yet is an entry
+too, with issue="", so that it is visible rather than asserted or hidden.
 """
 
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from packaging.version import Version
 @dataclass(frozen=True)
 class KnownBug:
     id: str
-    issue: str  # the upstream issue's URL
+    issue: str  # the upstream issue's URL; "" for a bug not yet reported upstream
     title: str  # what is wrong, in one line
     package: str  # "torch" or "torchvision": whose release `affected` is about
     affected: str  # a PEP 440 version range of that package, e.g. "<2.9"
@@ -31,6 +32,10 @@ class KnownBug:
     measured: str  # the releases it was run on here, and what each did
     raises: tuple = ()  # the exception types the failing tests raise, where the bug is one
     also: tuple = ()  # (package, version range) pairs that must hold too, e.g. ("numpy", ">=2")
+
+    @property
+    def where(self) -> str:
+        return self.issue or "not yet reported upstream"
 
     def affects(self, version: str, installed=lambda package: None) -> bool:
         """Whether the release `version` ('2.9.1+cu128') of `package` is affected;
@@ -55,11 +60,158 @@ BUGS = (
         affected="<2.9",
         tests=(
             "suite/conformance/test_dataloader.py::test_numpy_scalars_collate[bool]",
+            "suite/conformance/test_creation.py::test_tensor_of_numpy_scalar_keeps_its_dtype[bool]",
+            "suite/conformance/test_creation.py::test_tensor_of_numpy_scalar_list_keeps_their_dtype[bool]",
         ),
         reproduce="torch.tensor([np.bool_(True)])",
         raises=(TypeError,),
         also=(("numpy", ">=2"),),  # numpy 1's bool_ has __index__: torch takes it
         measured="with numpy 2.4: raises on 2.5.1, 2.7.1 and 2.8.0; accepted on 2.9.0, 2.9.1, "
         "2.12.0, 2.13.0 and 2.14.1",
+    ),
+    KnownBug(
+        id="numpy-bool-scalars-to-integers",
+        issue="https://github.com/pytorch/pytorch/issues/157973",
+        title="numpy 2's numpy.bool scalars are still refused with an integer dtype= after the "
+        "2.9 fix: torch.tensor([np.True_], dtype=torch.int64) raises TypeError 'numpy.bool' "
+        "object cannot be interpreted as an integer (a Python bool converts)",
+        package="torch",
+        affected="<=2.14.1",
+        tests=(
+            "suite/conformance/test_creation.py::test_tensor_of_numpy_scalars_with_dtype_converts[bool]",
+        ),
+        reproduce="torch.tensor([np.bool_(True)], dtype=torch.int64)",
+        raises=(AssertionError,),  # the test gathers every refused dtype into one assertion
+        also=(("numpy", ">=2"),),
+        measured="with numpy 2.4: raises for every integer dtype on 2.5.1, 2.9.1, 2.12.0, "
+        "2.13.0 and 2.14.1",
+    ),
+    KnownBug(
+        id="numpy-float-scalars-to-integers",
+        issue="",
+        title="numpy float16/float32 scalars are refused with an integer or bool dtype=: "
+        "torch.tensor([np.float32(2.5)], dtype=torch.int64) raises TypeError 'numpy.float32' "
+        "object cannot be interpreted as an integer (a Python float or np.float64, a float "
+        "subclass, converts; an ndarray of float32 converts)",
+        package="torch",
+        affected="<=2.14.1",
+        tests=(
+            "suite/conformance/test_creation.py::test_tensor_of_numpy_scalars_with_dtype_converts[float16]",
+            "suite/conformance/test_creation.py::test_tensor_of_numpy_scalars_with_dtype_converts[float32]",
+        ),
+        reproduce="torch.tensor([np.float32(2.5)], dtype=torch.int64)",
+        raises=(AssertionError,),
+        measured="raises for bool and every integer dtype on 2.5.1, 2.9.1, 2.12.0, 2.13.0 and "
+        "2.14.1 (numpy 2.4); no upstream issue found",
+    ),
+    KnownBug(
+        id="array-protocol-without-copy",
+        issue="https://github.com/pytorch/pytorch/issues/136264",
+        title="Tensor.__array__ does not take numpy 2's copy keyword: np.array(t, copy=True) "
+        "warns DeprecationWarning and np.asarray(t, copy=False) raises ValueError although a CPU "
+        "tensor's memory can be shared",
+        package="torch",
+        affected="<=2.14.1",
+        tests=(
+            "suite/conformance/test_numpy_bridge.py::test_array_of_tensor_with_copy_true_copies",
+            "suite/conformance/test_numpy_bridge.py::test_asarray_of_tensor_with_copy_false_shares",
+        ),
+        reproduce="np.asarray(torch.arange(3.0), copy=False)",
+        raises=(DeprecationWarning,),  # numpy warns first; the tests make its warning an error
+        also=(("numpy", ">=2"),),
+        measured="with numpy 2.4: warns and raises on 2.5.1, 2.9.1, 2.12.0, 2.13.0 and 2.14.1",
+    ),
+    KnownBug(
+        id="from-dlpack-negative-strides-abort",
+        issue="https://github.com/pytorch/pytorch/issues/188023",
+        title="torch.from_dlpack of a numpy array with negative strides aborts the interpreter "
+        "(SIGABRT) instead of raising",
+        package="torch",
+        affected="<2.14",
+        tests=(
+            "suite/conformance/test_numpy_bridge.py::"
+            "test_torch_from_dlpack_of_negative_strides_refuses_or_shares",
+        ),
+        reproduce="torch.from_dlpack(np.arange(12.0).reshape(3, 4)[:, ::-1])",
+        raises=(AssertionError,),
+        measured="aborts on 2.5.1, 2.9.1, 2.12.0 and 2.13.0; raises RuntimeError on 2.14.1",
+    ),
+    KnownBug(
+        id="totensor-32bit-modes-unscaled",
+        issue="https://github.com/pytorch/vision/issues/567",
+        title="ToTensor's docstring lists modes I and F among those scaled to [0.0, 1.0]; "
+        "images of those modes come back unscaled (int32 for I), the maintainers call it intended "
+        "and the docstring the error",
+        package="torchvision",
+        affected="<=0.29.1",
+        tests=("suite/conformance/test_transforms.py::test_totensor_scales_32bit_pil_images",),
+        reproduce="ToTensor()(Image.fromarray(np.full((2, 2), 255, np.int32)))",
+        raises=(AssertionError,),
+        measured="unscaled on 0.20.1, 0.24.1, 0.27.0 and 0.29.1 (Pillow 13)",
+    ),
+    KnownBug(
+        id="totensor-i16-wraps",
+        issue="https://github.com/pytorch/vision/issues/8188",
+        title="ToTensor reads an I;16 (unsigned 16-bit) image as int16: pixel values from 32768 "
+        "come back negative (40000 -> -25536)",
+        package="torchvision",
+        affected="<=0.29.1",
+        tests=("suite/conformance/test_transforms.py::test_totensor_keeps_16bit_pil_images_unscaled[I;16]",),
+        reproduce="ToTensor()(Image.fromarray(np.full((2, 2), 40000, np.uint16)))",
+        raises=(AssertionError,),
+        measured="wraps on 0.20.1, 0.24.1, 0.27.0 and 0.29.1 (Pillow 13)",
+    ),
+    KnownBug(
+        id="totensor-16bit-modes-truncated",
+        issue="https://github.com/pytorch/vision/issues/8359",
+        title="ToTensor reads I;16L, I;16B and I;16N images as 8-bit: each pixel becomes its "
+        "low byte, then is scaled by 1/255",
+        package="torchvision",
+        affected="<=0.29.1",
+        tests=(
+            "suite/conformance/test_transforms.py::test_totensor_keeps_16bit_pil_images_unscaled[I;16L]",
+            "suite/conformance/test_transforms.py::test_totensor_keeps_16bit_pil_images_unscaled[I;16B]",
+            "suite/conformance/test_transforms.py::test_totensor_keeps_16bit_pil_images_unscaled[I;16N]",
+        ),
+        reproduce='ToTensor()(Image.frombytes("I;16B", (1, 1), bytes([156, 64])))',
+        raises=(AssertionError,),
+        measured="truncated on 0.20.1, 0.24.1, 0.27.0 and 0.29.1 (Pillow 13)",
+    ),
+    KnownBug(
+        id="save-wide-unsigned",
+        issue="https://github.com/pytorch/pytorch/issues/131470",
+        title="torch.save of a uint16, uint32 or uint64 tensor raises KeyError 'dtype "
+        "torch.uint16 is not recognized'",
+        package="torch",
+        affected="<2.6",  # the fix, pytorch/pytorch#137184, was merged in October 2024
+        tests=(
+            "suite/conformance/test_serialization.py::test_tensor_of_every_dtype_round_trips[*-uint16]",
+            "suite/conformance/test_serialization.py::test_tensor_of_every_dtype_round_trips[*-uint32]",
+            "suite/conformance/test_serialization.py::test_tensor_of_every_dtype_round_trips[*-uint64]",
+        ),
+        reproduce="torch.save(torch.zeros(2, dtype=torch.uint16), io.BytesIO())",
+        raises=(KeyError,),
+        measured="raises on 2.5.1; saves and loads on 2.9.1, 2.12.0, 2.13.0 and 2.14.1 (2.6 to "
+        "2.8 not run here)",
+    ),
+    KnownBug(
+        id="trunc-normal-16-bit-point-mass",
+        issue="https://github.com/pytorch/pytorch/issues/145498",
+        title="nn.init.trunc_normal_ on a bfloat16 or float16 tensor puts a point mass exactly on "
+        "the lower bound a when a is far from the mean (std=0.02, a=-2: 100 std devs out): its "
+        "uniform is drawn in the tensor's dtype, rounds onto -1, erfinv gives -inf, the clamp "
+        "gives a (float32 sibling: pytorch#155588; fixed by pytorch#174997 / #175046)",
+        package="torch",
+        affected="<2.12",
+        tests=(
+            "suite/conformance/test_init.py::test_trunc_normal_draws_from_the_truncated_normal[*-bfloat16]",
+            "suite/conformance/test_init.py::test_trunc_normal_draws_from_the_truncated_normal[*-float16]",
+        ),
+        reproduce="(torch.nn.init.trunc_normal_(torch.empty(10**5, dtype=torch.bfloat16), "
+        "std=0.02, a=-2, b=2) == -2).sum()",
+        measured="CPU, 10^5 values, seeds 0-2: bfloat16 has 402, 357, 419 values at exactly -2 "
+        "and float16 55, 47, 51 on 2.5.1 and on 2.9.1; none on 2.12.0, 2.13.0 and 2.14.1, nor "
+        "for float32 on any of them (2.6 to 2.8, 2.10 and 2.11 not run here)",
+        raises=(),
     ),
 )

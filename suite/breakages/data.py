@@ -305,23 +305,26 @@ TORCHVISION_BREAKAGES = [
     Breakage("to_tensor-forgets-to-scale", to_tensor_changed(scaled_by_255), [
         "suite/conformance/test_transforms.py::test_totensor_scales_uint8_arrays",
         "suite/conformance/test_transforms.py::test_totensor_scales_8bit_pil_images",
-        "suite/conformance/test_transforms.py::test_totensor_scales_bilevel_pil_images",
         "suite/conformance/test_datasets.py::test_mnist_loader_reads_the_written_files",
         "suite/conformance/test_datasets.py::test_tutorial_fashionmnist_pipeline",
         "suite/conformance/test_claims.py::test_claim[002-normalize-intended]",
     ]),
     Breakage("to_tensor-reshapes-instead-of-transposing", to_tensor_changed(channels_last_memory_read_as_chw), [
         "suite/conformance/test_transforms.py::test_totensor_scales_uint8_arrays",
-        "suite/conformance/test_transforms.py::test_totensor_scales_8bit_pil_images[2-LA]",
-        "suite/conformance/test_transforms.py::test_totensor_scales_8bit_pil_images[3-RGB]",
-        "suite/conformance/test_transforms.py::test_totensor_scales_8bit_pil_images[4-RGBA]",
+        "suite/conformance/test_transforms.py::test_totensor_scales_8bit_pil_images[LA]",
+        "suite/conformance/test_transforms.py::test_totensor_scales_8bit_pil_images[RGB]",
+        "suite/conformance/test_transforms.py::test_totensor_scales_8bit_pil_images[YCbCr]",
+        "suite/conformance/test_transforms.py::test_totensor_scales_8bit_pil_images[RGBA]",
+        "suite/conformance/test_transforms.py::test_totensor_scales_8bit_pil_images[CMYK]",
         "suite/conformance/test_transforms.py::test_totensor_keeps_other_arrays_unscaled",
     ]),
     Breakage("to_tensor-drops-a-single-channel", to_tensor_changed(single_channel_dropped), [
         "suite/conformance/test_transforms.py::test_totensor_scales_uint8_arrays",
-        "suite/conformance/test_transforms.py::test_totensor_scales_8bit_pil_images[None-L]",
-        "suite/conformance/test_transforms.py::test_totensor_scales_bilevel_pil_images",
-        "suite/conformance/test_transforms.py::test_totensor_32bit_pil_modes_are_not_scaled",
+        "suite/conformance/test_transforms.py::test_totensor_scales_8bit_pil_images[L]",
+        "suite/conformance/test_transforms.py::test_totensor_scales_8bit_pil_images[P]",
+        "suite/conformance/test_transforms.py::test_totensor_scales_8bit_pil_images[1]",
+        "suite/conformance/test_transforms.py::test_totensor_scales_32bit_pil_images",
+        "suite/conformance/test_transforms.py::test_totensor_keeps_16bit_pil_images_unscaled",
         "suite/conformance/test_datasets.py::test_mnist_loader_reads_the_written_files",
         "suite/conformance/test_datasets.py::test_tutorial_fashionmnist_pipeline",
         "suite/conformance/test_claims.py::test_claim[002-fashionmnist-batch-shapes]",
@@ -329,7 +332,7 @@ TORCHVISION_BREAKAGES = [
     ]),
     Breakage("to_tensor-scales-every-input", to_tensor_changed(every_input_scaled), [
         "suite/conformance/test_transforms.py::test_totensor_keeps_other_arrays_unscaled",
-        "suite/conformance/test_transforms.py::test_totensor_32bit_pil_modes_are_not_scaled",
+        "suite/conformance/test_transforms.py::test_totensor_keeps_16bit_pil_images_unscaled",
     ]),
     Breakage("normalize-divides-by-variance", normalize_called_with(
         lambda t, mean, std, inplace: (t, mean, [s * s for s in std], inplace)), [

@@ -1,6 +1,7 @@
 """Deliberately broken torches for the nn.Module and freezing conformance tests (see suite/breakages/__init__.py)."""
 
 import copy
+import math
 
 import torch
 
@@ -227,6 +228,27 @@ def dropout_p_is_keep_probability(mp):
     wrap(mp, nn.functional, "dropout", make)
 
 
+def dropout_ignores_inplace(mp):
+    def make(dropout):
+        return lambda input, p=0.5, training=True, inplace=False: dropout(input, p, training, False)
+
+    wrap(mp, nn.functional, "dropout", make)
+
+
+def dropout_p_one_divides_by_zero(mp):
+    """p = 1 computed as mask * x / (1 - p): 0 / 0 gives NaN."""
+
+    def make(dropout):
+        def broken(input, p=0.5, training=True, inplace=False):
+            if training and p == 1:
+                return input * torch.zeros_like(input) / torch.zeros_like(input)
+            return dropout(input, p, training, inplace)
+
+        return broken
+
+    wrap(mp, nn.functional, "dropout", make)
+
+
 def batchnorm_batch_stats_in_eval(mp):
     def make(batch_norm):
         def broken(input, running_mean, running_var, weight=None, bias=None, training=False,
@@ -295,6 +317,152 @@ def xavier_with(distribution, numerator):
     return patch
 
 
+def xavier_with_fans(fans_of, with_gain=True):
+    """Both xavier initialisers, with the fans `fans_of(tensor)` gives (and the gain or not)."""
+
+    def patch(mp):
+        def scale(tensor, gain, numerator):
+            fan_in, fan_out = fans_of(tensor)
+            return (gain if with_gain else 1.0) * math.sqrt(numerator / (fan_in + fan_out))
+
+        def uniform(tensor, gain=1.0, generator=None):
+            bound = scale(tensor, gain, 6.0)
+            with torch.no_grad():
+                return tensor.uniform_(-bound, bound)
+
+        def normal(tensor, gain=1.0, generator=None):
+            with torch.no_grad():
+                return tensor.normal_(0, scale(tensor, gain, 2.0))
+
+        mp.setattr(nn.init, "xavier_uniform_", uniform)
+        mp.setattr(nn.init, "xavier_normal_", normal)
+
+    return patch
+
+
+def fan_in_twice(tensor):
+    fan_in, _ = nn.init._calculate_fan_in_and_fan_out(tensor)
+    return fan_in, fan_in
+
+
+def fans_ignore_receptive_field(mp):
+    """fan_in = dim 1 and fan_out = dim 0, as for a Linear weight, whatever the kernel."""
+    mp.setattr(nn.init, "_calculate_fan_in_and_fan_out", lambda t: (t.size(1), t.size(0)))
+
+
+def kaiming_ignores_mode(mp):
+    wrap(mp, nn.init, "_calculate_correct_fan",
+         lambda correct_fan: lambda tensor, mode: correct_fan(tensor, "fan_in"))
+
+
+def leaky_relu_gain_without_square(mp):
+    """calculate_gain("leaky_relu", slope) = sqrt(2 / (1 + slope)), the slope not squared."""
+
+    def make(calculate_gain):
+        def broken(nonlinearity, param=None):
+            if nonlinearity == "leaky_relu":
+                return math.sqrt(2.0 / (1 + (0.01 if param is None else param)))
+            return calculate_gain(nonlinearity, param)
+
+        return broken
+
+    wrap(mp, nn.init, "calculate_gain", make)
+
+
+def kaiming_normal_std_is_the_uniform_bound(mp):
+    def broken(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
+        fan = nn.init._calculate_correct_fan(tensor, mode)
+        std = nn.init.calculate_gain(nonlinearity, a) * math.sqrt(3.0 / fan)
+        with torch.no_grad():
+            return tensor.normal_(0, std)
+
+    mp.setattr(nn.init, "kaiming_normal_", broken)
+
+
+def uniform_ignores_a(mp):
+    def broken(tensor, a=0.0, b=1.0, generator=None):
+        with torch.no_grad():
+            return tensor.uniform_(0.0, b)
+
+    mp.setattr(nn.init, "uniform_", broken)
+
+
+def normal_ignores_std(mp):
+    def broken(tensor, mean=0.0, std=1.0, generator=None):
+        with torch.no_grad():
+            return tensor.normal_(mean, 1.0)
+
+    mp.setattr(nn.init, "normal_", broken)
+
+
+def trunc_normal_clamps_at_bounds(mp):
+    """N(mean, std^2) clamped to [a, b]: the mass outside piles up on the bounds."""
+
+    def broken(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
+        with torch.no_grad():
+            return tensor.normal_(mean, std).clamp_(min=a, max=b)
+
+    mp.setattr(nn.init, "trunc_normal_", broken)
+
+
+def trunc_normal_inverse_cdf_in_the_tensor_dtype(mp):
+    """torch < 2.12's trunc_normal_ (pytorch#155588): U(2l - 1, 2u - 1), erfinv, scale,
+    clamp, all in the tensor's dtype; a 16-bit uniform rounds onto -1, erfinv(-1) = -inf,
+    and the clamp puts it on a."""
+
+    def broken(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
+        def normal_cdf(x):
+            return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
+
+        low, high = normal_cdf((a - mean) / std), normal_cdf((b - mean) / std)
+        with torch.no_grad():
+            tensor.uniform_(2 * low - 1, 2 * high - 1)
+            tensor.erfinv_()
+            tensor.mul_(std * math.sqrt(2.0)).add_(mean)
+            return tensor.clamp_(min=a, max=b)
+
+    mp.setattr(nn.init, "trunc_normal_", broken)
+
+
+def linear_init_without_a(mp):
+    """nn.Linear's weight from kaiming_uniform_ with a = 0: bound sqrt(6 / in_features)."""
+
+    def reset(self):
+        nn.init.kaiming_uniform_(self.weight)
+        if self.bias is not None:
+            bound = 1 / math.sqrt(self.in_features)
+            nn.init.uniform_(self.bias, -bound, bound)
+
+    mp.setattr(nn.Linear, "reset_parameters", reset)
+
+
+def default_bias_zero(mp):
+    """Linear and Conv biases start at zero (Keras' default), not from U(-sqrt(k), sqrt(k))."""
+
+    def make(reset):
+        def broken(self):
+            reset(self)
+            if self.bias is not None:
+                nn.init.zeros_(self.bias)
+
+        return broken
+
+    wrap(mp, nn.Linear, "reset_parameters", make)
+    wrap(mp, nn.modules.conv._ConvNd, "reset_parameters", make)
+
+
+def conv_init_ignores_groups(mp):
+    """k = 1 / (C_in * prod(kernel_size)), the groups left out."""
+
+    def reset(self):
+        bound = 1 / math.sqrt(self.in_channels * math.prod(self.kernel_size))
+        nn.init.uniform_(self.weight, -bound, bound)
+        if self.bias is not None:
+            nn.init.uniform_(self.bias, -bound, bound)
+
+    mp.setattr(nn.modules.conv._ConvNd, "reset_parameters", reset)
+
+
 def inits_fill_by_arithmetic(mp):
     """zeros_ / ones_ / constant_ computed as t * 0 + value: NaN and inf survive."""
 
@@ -348,6 +516,9 @@ def batchnorm_frozen_with_its_parameters(mp):
 
     wrap(mp, nn.modules.batchnorm._BatchNorm, "forward", make)
 
+
+MODULES = "suite/conformance/test_modules.py::"
+INIT = "suite/conformance/test_init.py::"
 
 BREAKAGES = [
     Breakage("named_parameters-reversed", named_parameters_reversed, [
@@ -408,14 +579,20 @@ BREAKAGES = [
         "suite/conformance/test_freezing.py::test_frozen_feature_extractor_with_new_head[*-features-eval]",
     ]),
     Breakage("dropout-not-scaling", dropout_not_scaling, [
-        "suite/conformance/test_modules.py::test_dropout_is_identity_in_eval_and_scales_in_train",
+        MODULES + "test_dropout_in_train_zeroes_or_scales_each_element",
     ]),
     Breakage("dropout-active-in-eval", dropout_active_in_eval, [
-        "suite/conformance/test_modules.py::test_dropout_is_identity_in_eval_and_scales_in_train",
+        MODULES + "test_dropout_is_identity_in_eval",
     ]),
     Breakage("dropout-p-is-keep-probability", dropout_p_is_keep_probability, [
-        "suite/conformance/test_modules.py::test_dropout_is_identity_in_eval_and_scales_in_train",
-        "suite/conformance/test_modules.py::test_dropout_zeroes_each_element_with_probability_p",
+        MODULES + "test_dropout_in_train_zeroes_or_scales_each_element",
+        MODULES + "test_dropout_zeroes_each_element_with_probability_p",
+    ]),
+    Breakage("dropout-ignores-inplace", dropout_ignores_inplace, [
+        MODULES + "test_dropout_in_train_zeroes_or_scales_each_element[*-inplace]",
+    ]),
+    Breakage("dropout-p-one-divides-by-zero", dropout_p_one_divides_by_zero, [
+        MODULES + "test_dropout_with_p_one_zeroes_everything",
     ]),
     # batch stats need two values per channel: the broken eval raises on a single one
     Breakage("batchnorm-batch-stats-in-eval", batchnorm_batch_stats_in_eval, [
@@ -435,13 +612,68 @@ BREAKAGES = [
         "suite/conformance/test_modules.py::test_outputs_under_no_grad_do_not_require_grad[*-inference_mode]",
     ]),
     Breakage("xavier-bound-sqrt-2", xavier_with("uniform", 2.0), [
-        "suite/conformance/test_modules.py::test_xavier_uniform_draws_uniformly_within_its_bound",
+        INIT + "test_xavier_uniform_draws_from_its_documented_uniform",
     ]),
     Breakage("xavier-normal", xavier_with("normal", 2.0), [
-        "suite/conformance/test_modules.py::test_xavier_uniform_draws_uniformly_within_its_bound",
+        INIT + "test_xavier_uniform_draws_from_its_documented_uniform",
+    ]),
+    Breakage("xavier-uses-fan-in-only", xavier_with_fans(fan_in_twice), [
+        INIT + "test_xavier_uniform_draws_from_its_documented_uniform",
+        INIT + "test_xavier_normal_draws_from_its_documented_normal",
+    ]),
+    Breakage("xavier-ignores-gain",
+             xavier_with_fans(nn.init._calculate_fan_in_and_fan_out, with_gain=False), [
+        INIT + "test_xavier_uniform_draws_from_its_documented_uniform",
+        INIT + "test_xavier_normal_draws_from_its_documented_normal",
+    ]),
+    Breakage("fans-ignore-receptive-field", fans_ignore_receptive_field, [
+        INIT + "test_xavier_uniform_draws_from_its_documented_uniform",
+        INIT + "test_xavier_normal_draws_from_its_documented_normal",
+        INIT + "test_kaiming_uniform_draws_from_its_documented_uniform",
+        INIT + "test_kaiming_normal_draws_from_its_documented_normal",
+        INIT + "test_conv2d_default_init_is_uniform_within_sqrt_k",
+    ]),
+    Breakage("kaiming-ignores-mode", kaiming_ignores_mode, [
+        INIT + "test_kaiming_uniform_draws_from_its_documented_uniform",
+        INIT + "test_kaiming_normal_draws_from_its_documented_normal",
+    ]),
+    Breakage("leaky_relu-gain-without-square", leaky_relu_gain_without_square, [
+        INIT + "test_calculate_gain_matches_the_documented_table",
+        INIT + "test_kaiming_uniform_draws_from_its_documented_uniform",
+        INIT + "test_kaiming_normal_draws_from_its_documented_normal",
+        INIT + "test_linear_default_init_is_uniform_within_sqrt_k",
+        INIT + "test_conv2d_default_init_is_uniform_within_sqrt_k",
+    ]),
+    Breakage("kaiming_normal-std-is-the-uniform-bound", kaiming_normal_std_is_the_uniform_bound, [
+        INIT + "test_kaiming_normal_draws_from_its_documented_normal",
+    ]),
+    Breakage("uniform-ignores-a", uniform_ignores_a, [
+        INIT + "test_uniform_draws_from_u_a_b",
+    ]),
+    Breakage("normal-ignores-std", normal_ignores_std, [
+        INIT + "test_normal_draws_from_n_mean_std",
+    ]),
+    Breakage("trunc_normal-clamps-at-bounds", trunc_normal_clamps_at_bounds, [
+        INIT + "test_trunc_normal_draws_from_the_truncated_normal",
+    ]),
+    # the upstream bug itself: only the 16-bit dtypes round the uniform onto -1
+    Breakage("trunc_normal-inverse-cdf-in-the-tensor-dtype",
+             trunc_normal_inverse_cdf_in_the_tensor_dtype, [
+        INIT + "test_trunc_normal_draws_from_the_truncated_normal[*-bfloat16]",
+        INIT + "test_trunc_normal_draws_from_the_truncated_normal[*-float16]",
+    ]),
+    Breakage("default-linear-init-wrong-bound", linear_init_without_a, [
+        INIT + "test_linear_default_init_is_uniform_within_sqrt_k",
+    ]),
+    Breakage("default-bias-zero", default_bias_zero, [
+        INIT + "test_linear_default_init_is_uniform_within_sqrt_k",
+        INIT + "test_conv2d_default_init_is_uniform_within_sqrt_k",
+    ]),
+    Breakage("conv-default-init-ignores-groups", conv_init_ignores_groups, [
+        INIT + "test_conv2d_default_init_is_uniform_within_sqrt_k",
     ]),
     Breakage("inits-fill-by-arithmetic", inits_fill_by_arithmetic, [
-        "suite/conformance/test_modules.py::test_constant_inits_fill_exactly",
+        INIT + "test_constant_inits_fill_exactly",
     ]),
     Breakage("requires_grad_-no-op", requires_grad_is_a_no_op, [
         "suite/conformance/test_freezing.py::test_frozen_parameters_get_no_grad_and_stay_put[*-requires_grad_-SGD]",

@@ -32,6 +32,31 @@ def save_rounds_float32_through_bfloat16(mp):
     wrap(mp, torch, "save", make)
 
 
+def save_converts_tensors(convert):
+    """torch.save of a plain tensor stores convert(tensor)."""
+
+    def patch(mp):
+        wrap(mp, torch, "save", lambda save: lambda obj, f, *a, **k: save(
+            convert(obj) if isinstance(obj, torch.Tensor) else obj, f, *a, **k))
+
+    return patch
+
+
+WIDE_UNSIGNED = (torch.uint16, torch.uint32, torch.uint64)
+
+
+def unsigned_as_int64(t):
+    return t.to(torch.int64) if t.dtype in WIDE_UNSIGNED else t
+
+
+def reversed_bytes(t):
+    """Every element's bytes in the other order (a writer that ignores byte order)."""
+    if t.element_size() == 1 or t.numel() == 0:
+        return t
+    raw = t.reshape(-1).view(torch.uint8).reshape(-1, t.element_size()).flip(1)
+    return raw.reshape(-1).view(t.dtype).reshape(t.shape)
+
+
 def load_default_flipped(mp):
     """torch.load's default weights_only is the other side's of the 2.6 change."""
     flipped = not LOAD_WEIGHTS_ONLY_DEFAULT.applies()
@@ -114,7 +139,17 @@ def state_dict_returns_copies(mp):
     wrap(mp, torch.nn.Module, "state_dict", make)
 
 
+ROUND_TRIP = "suite/conformance/test_serialization.py::test_tensor_of_every_dtype_round_trips"
+
 BREAKAGES = [
+    Breakage("save-stores-wide-unsigned-as-int64", save_converts_tensors(unsigned_as_int64), [
+        f"{ROUND_TRIP}[*-uint16]", f"{ROUND_TRIP}[*-uint32]", f"{ROUND_TRIP}[*-uint64]",
+    ]),
+    Breakage("save-reverses-byte-order", save_converts_tensors(reversed_bytes), [
+        f"{ROUND_TRIP}[*-{name}]" for name in (
+            "int16", "int32", "int64", "float16", "bfloat16", "float32", "float64", "complex64",
+            "complex128", "uint16", "uint32", "uint64")
+    ]),
     Breakage("save-rounds-float32-to-bfloat16", save_rounds_float32_through_bfloat16, [
         "suite/conformance/test_serialization.py::test_state_dict_round_trip_of_random_architecture",
         "suite/conformance/test_serialization.py::test_state_dict_round_trip_of_tutorial_model",

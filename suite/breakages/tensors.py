@@ -162,19 +162,48 @@ def stack_broadcasts(mp):
     )
 
 
-def matmul_ignores_out(mp):
-    wrap(
-        mp, torch, "matmul",
-        lambda matmul: lambda a, b, out=None: out if out is not None else matmul(a, b),
-    )
+def same_shape_squares(a, b):
+    """Whether a and b are same-shape (batched) square matrices, where an elementwise and a
+    matrix product have the same shape and only the values tell them apart."""
+    return (isinstance(b, torch.Tensor) and a.dim() >= 2 and a.shape == b.shape
+            and a.shape[-1] == a.shape[-2])
 
 
-def matmul_operator_is_elementwise(mp):
-    mp.setattr(torch.Tensor, "__matmul__", lambda a, b: a * b)
+def product_swapped(owner, name, other):
+    """owner.name computes `other(a, b)` on same-shape squares (and without out=)."""
+    def patch(mp):
+        def make(product):
+            def broken(a, b, *args, **kwargs):
+                if same_shape_squares(a, b) and kwargs.get("out") is None:
+                    return other(a, b)
+                return product(a, b, *args, **kwargs)
+
+            return broken
+
+        wrap(mp, owner, name, make)
+
+    return patch
+
+
+def ignores_out(name):
+    """torch.name(a, b, out=o) returns o without writing the product into it."""
+    def patch(mp):
+        wrap(mp, torch, name, lambda product: lambda a, b, *, out=None: (
+            out if out is not None else product(a, b)))
+
+    return patch
 
 
 def mul_operator_adds(mp):
     mp.setattr(torch.Tensor, "__mul__", lambda a, b: torch.add(a, b))
+
+
+def elementwise(a, b):
+    return torch.Tensor.__mul__(a, b)
+
+
+def matrix_product(a, b):
+    return torch.Tensor.__matmul__(a, b)
 
 
 def sum_keeps_integer_dtype(mp):
@@ -350,14 +379,32 @@ BREAKAGES = [
     Breakage("stack-broadcasts", stack_broadcasts, [
         "suite/conformance/test_cat_stack.py::test_stack_of_mismatched_shapes_raises",
     ]),
-    Breakage("matmul-ignores-out", matmul_ignores_out, [
-        "suite/conformance/test_arithmetic.py::test_matmul_forms_match_numpy",
+    Breakage("mul-operator-adds", mul_operator_adds, [
+        "suite/conformance/test_arithmetic.py::test_elementwise_mul_matches_numpy[*-mul-operator]",
     ]),
-    Breakage("matmul-operator-elementwise", matmul_operator_is_elementwise, [
+    Breakage("mul-method-is-matmul", product_swapped(torch.Tensor, "mul", matrix_product), [
+        "suite/conformance/test_arithmetic.py::test_elementwise_mul_matches_numpy[*-mul-method]",
+    ]),
+    Breakage("mul-function-is-matmul", product_swapped(torch, "mul", matrix_product), [
+        "suite/conformance/test_arithmetic.py::test_elementwise_mul_matches_numpy[*-mul-function]",
+    ]),
+    Breakage("mul-ignores-out", ignores_out("mul"), [
+        "suite/conformance/test_arithmetic.py::test_elementwise_mul_matches_numpy[*-mul-out]",
+    ]),
+    Breakage("matmul-operator-elementwise",
+             product_swapped(torch.Tensor, "__matmul__", elementwise), [
+        "suite/conformance/test_arithmetic.py::test_matmul_forms_match_numpy[*-matmul-operator]",
         "suite/conformance/test_arithmetic.py::test_tutorial_elementwise_is_not_matmul",
     ]),
-    Breakage("mul-operator-adds", mul_operator_adds, [
-        "suite/conformance/test_arithmetic.py::test_elementwise_mul_matches_numpy",
+    Breakage("matmul-method-is-elementwise",
+             product_swapped(torch.Tensor, "matmul", elementwise), [
+        "suite/conformance/test_arithmetic.py::test_matmul_forms_match_numpy[*-matmul-method]",
+    ]),
+    Breakage("matmul-function-is-elementwise", product_swapped(torch, "matmul", elementwise), [
+        "suite/conformance/test_arithmetic.py::test_matmul_forms_match_numpy[*-matmul-function]",
+    ]),
+    Breakage("matmul-ignores-out", ignores_out("matmul"), [
+        "suite/conformance/test_arithmetic.py::test_matmul_forms_match_numpy[*-matmul-out]",
     ]),
     Breakage("sum-keeps-integer-dtype", sum_keeps_integer_dtype, [
         "suite/conformance/test_arithmetic.py::test_sum_matches_numpy",

@@ -1,5 +1,7 @@
 """Arithmetic and reductions (seed 002: 산술 연산, 단일-요소 텐서).
 
+Each product form the seed writes (*, .mul, torch.mul, @, .matmul, torch.matmul, and the
+out= variants) is its own test case, on same-shape squares as well as general shapes.
 Oracles: np.matmul / np.multiply / np.sum / np.mean / np.argmax, the tolerance table,
 and the documented dtype rules (sum of integers or bools gives int64; mean needs a
 floating or complex input; argmax of ties is the first maximal index).
@@ -16,8 +18,8 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from suite.testing.strategies import (
-    ALL, BOOL, COMPLEX, FLOAT, INTEGER, NUMERIC, arrays, arrays_of, broadcastable_pairs,
-    dtypes, matmul_shapes, shapes,
+    ALL, BOOL, COMPLEX, FLOAT, INTEGER, MAX_SIDE, NUMERIC, arrays, arrays_of,
+    broadcastable_pairs, dtypes, matmul_shapes, shapes,
 )
 from suite.testing.tolerances import assert_close_to
 from suite.testing.claims import covers
@@ -25,40 +27,72 @@ from suite.testing.claims import covers
 MATMUL_DTYPES = (torch.float32, torch.float64)
 
 
-@st.composite
-def matmul_operands(draw):
-    dtype = draw(st.sampled_from(MATMUL_DTYPES))
-    (a_shape, b_shape), _ = draw(matmul_shapes())
-    return draw(arrays(dtype, a_shape, small=True)), draw(arrays(dtype, b_shape, small=True))
+# An (n, n) by (n, n) product has the same shape whether it is elementwise or a matrix
+# product, so only the values tell a mixed-up form apart: the operand strategies draw such
+# same-shape squares (batched too) about half the time, n >= 2 since 1 x 1 cannot tell.
+same_shape_squares = st.tuples(
+    shapes(max_dims=1, min_side=1, max_side=3), st.integers(2, MAX_SIDE)
+).map(lambda batch_n: (batch_n[0] + (batch_n[1],) * 2,) * 2)
+mul_shapes = same_shape_squares | broadcastable_pairs().map(lambda pair: tuple(pair.input_shapes))
+matmul_operand_shapes = same_shape_squares | matmul_shapes().map(lambda s: tuple(s.input_shapes))
+
+
+def returning_out(name):
+    """The out= variant of torch.<name>: writes into a preset out, which it must return."""
+    def call(a, b, result_shape):
+        # a value no product of the small operands can be, so an unwritten out shows
+        out = torch.full(result_shape, np.nan if a.is_floating_point() else 99, dtype=a.dtype,
+                         device=a.device)
+        returned = getattr(torch, name)(a, b, out=out)  # looked up now: torch may be patched
+        assert returned is out, f"torch.{name}(out=) did not return its out tensor"
+        return out
+
+    return call
+
+
+MUL_FORMS = {
+    "mul-operator": lambda a, b, _: a * b,
+    "mul-method": lambda a, b, _: a.mul(b),
+    "mul-function": lambda a, b, _: torch.mul(a, b),
+    "mul-out": returning_out("mul"),
+}
+MATMUL_FORMS = {
+    "matmul-operator": lambda a, b, _: a @ b,
+    "matmul-method": lambda a, b, _: a.matmul(b),
+    "matmul-function": lambda a, b, _: torch.matmul(a, b),
+    "matmul-out": returning_out("matmul"),
+}
+
+
+@pytest.mark.parametrize("form", MUL_FORMS)
+@given(operand_shapes=mul_shapes, dtype=dtypes(NUMERIC), data=st.data())
+def test_elementwise_mul_matches_numpy(device, form, operand_shapes, dtype, data):
+    """a * b, a.mul(b), torch.mul(a, b) and torch.mul(a, b, out=o) (which returns o) each
+    multiply elementwise with broadcasting, like np.multiply, same-shape squares included."""
+    a_np = data.draw(arrays(dtype, operand_shapes[0], small=True), label="a")
+    b_np = data.draw(arrays(dtype, operand_shapes[1], small=True), label="b")
+    expected = np.multiply(a_np, b_np)
+    a, b = torch.tensor(a_np, device=device), torch.tensor(b_np, device=device)
+    result = MUL_FORMS[form](a, b, expected.shape)
+    assert_close_to(result, expected, dtype=dtype)
 
 
 # torch (seen on 2.14.1) warns that it resized a correctly shaped out for vector @ matrix;
 # the result is right, and the warning is torch's noise, not this test's subject.
 @pytest.mark.filterwarnings("ignore:An output with one or more elements was resized")
-@given(operands=matmul_operands())
-def test_matmul_forms_match_numpy(device, operands):
-    """a @ b, a.matmul(b) and torch.matmul(a, b, out=o) all equal np.matmul (1-D, 2-D, batched)."""
-    a_np, b_np = operands
+@pytest.mark.parametrize("form", MATMUL_FORMS)
+@given(operand_shapes=matmul_operand_shapes, dtype=st.sampled_from(MATMUL_DTYPES),
+       data=st.data())
+def test_matmul_forms_match_numpy(device, form, operand_shapes, dtype, data):
+    """a @ b, a.matmul(b), torch.matmul(a, b) and torch.matmul(a, b, out=o) (which returns o)
+    each equal np.matmul: 1-D, 2-D and batched with broadcast batch dims, same-shape squares
+    included."""
+    a_np = data.draw(arrays(dtype, operand_shapes[0], small=True), label="a")
+    b_np = data.draw(arrays(dtype, operand_shapes[1], small=True), label="b")
     expected = np.matmul(a_np.astype(np.float64), b_np.astype(np.float64))
     a, b = torch.tensor(a_np, device=device), torch.tensor(b_np, device=device)
-    out = torch.empty(expected.shape, dtype=a.dtype, device=device)
-    returned = torch.matmul(a, b, out=out)
-    assert returned is out, "matmul(out=) did not return its out tensor"
-    for result in (a @ b, a.matmul(b), out):
-        assert_close_to(result, expected, dtype=a.dtype)
-
-
-@given(pair=broadcastable_pairs(), dtype=dtypes(NUMERIC), data=st.data())
-def test_elementwise_mul_matches_numpy(device, pair, dtype, data):
-    """a * b, a.mul(b), torch.mul(a, b, out=o) multiply elementwise with broadcasting."""
-    a_np = data.draw(arrays(dtype, pair.input_shapes[0], small=True), label="a")
-    b_np = data.draw(arrays(dtype, pair.input_shapes[1], small=True), label="b")
-    expected = np.multiply(a_np, b_np)
-    a, b = torch.tensor(a_np, device=device), torch.tensor(b_np, device=device)
-    out = torch.empty(pair.result_shape, dtype=a.dtype, device=device)
-    assert torch.mul(a, b, out=out) is out
-    for result in (a * b, a.mul(b), out):
-        assert_close_to(result, expected, dtype=dtype)
+    result = MATMUL_FORMS[form](a, b, expected.shape)
+    assert_close_to(result, expected, dtype=dtype)
 
 
 def test_tutorial_elementwise_is_not_matmul(device):

@@ -12,8 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from suite.testing.strategies import (
-    ALL, FLOAT, INTEGER, NUMPY_DTYPE, TORCH_DTYPE, arrays_of, dtypes, nested_lists, scalar_kind,
-    shapes,
+    ALL, BOOL, FLOAT, INTEGER, NUMERIC, NUMPY_DTYPE, SMALL_MAX, TORCH_DTYPE, arrays, arrays_of,
+    dtypes, nest, nested_lists, scalar_kind, shapes,
 )
 from suite.testing.claims import covers
 
@@ -142,3 +142,77 @@ def test_tutorial_attributes(device):
     assert t.dtype == torch.float32
     assert t.device.type == device
     assert str(torch.rand(3, 4).device) == "cpu"
+
+
+# --- numpy scalars (np.bool_, np.int8, np.float16, ...) as data ---
+# torch.tensor documents data as "a list, tuple, NumPy ndarray, scalar, and other types": a
+# numpy scalar is a 0-d value of its dtype, as np.array(scalar) is.
+
+DTYPE_IDS = {"ids": lambda dtype: str(dtype).removeprefix("torch.")}
+
+
+def numpy_scalars(dtype, min_size=1, max_size=5):
+    """Lists of numpy scalars of `dtype` (values small enough for every dtype)."""
+    return st.lists(arrays(dtype, (), small=True).map(lambda a: a[()]), min_size=min_size,
+                    max_size=max_size)
+
+
+@pytest.mark.parametrize("dtype", ALL, **DTYPE_IDS)
+@given(data=st.data())
+def test_tensor_of_numpy_scalar_keeps_its_dtype(dtype, data):
+    """torch.tensor(s) and torch.as_tensor(s) of a numpy scalar are 0-d tensors of its dtype
+    and value."""
+    (scalar,) = data.draw(numpy_scalars(dtype, max_size=1), label="scalar")
+    for make in (torch.tensor, torch.as_tensor):
+        t = make(scalar)
+        assert t.dtype == dtype and t.shape == (), f"{make.__name__}({scalar!r}): {t.dtype} {t.shape}"
+        np.testing.assert_array_equal(t.numpy(), np.array(scalar))
+
+
+@pytest.mark.parametrize("dtype", ALL, **DTYPE_IDS)
+@given(data=st.data())
+def test_tensor_of_numpy_scalar_list_keeps_their_dtype(dtype, data):
+    """torch.tensor([s0, s1, ...]) of numpy scalars of one dtype, flat or nested, has that
+    dtype and np.array's shape and values."""
+    scalars = data.draw(numpy_scalars(dtype, max_size=6), label="scalars")
+    rows = data.draw(st.sampled_from([n for n in (1, 2, 3) if len(scalars) % n == 0]), label="rows")
+    listed = nest(scalars, (rows, len(scalars) // rows)) if rows > 1 else scalars
+    t = torch.tensor(listed)
+    assert t.dtype == dtype, f"torch.tensor({listed!r}) has dtype {t.dtype}"
+    np.testing.assert_array_equal(t.numpy(), np.array(listed))
+
+
+# Sources whose values convert to every dtype alike in numpy and torch: non-negative (no
+# wrap-around into uint8) and small, fractions exact in float16.
+CONVERTIBLE = {
+    torch.bool: st.booleans(),
+    **{dtype: st.integers(0, SMALL_MAX) for dtype in INTEGER},
+    **{dtype: st.builds(lambda whole, part: whole + part, st.integers(0, SMALL_MAX),
+                        st.sampled_from((0.0, 0.25, 0.5, 0.75))) for dtype in FLOAT},
+}
+PYTHON_NUMBER = {"b": bool, "u": int, "i": int, "f": float}
+
+
+@pytest.mark.parametrize("dtype", BOOL + NUMERIC, **DTYPE_IDS)
+@given(data=st.data())
+def test_tensor_of_numpy_scalars_with_dtype_converts(dtype, data):
+    """torch.tensor(data, dtype=d) of numpy scalars, mixed with Python numbers of their kind,
+    converts the values to d as numpy's astype does, for every d (float to integer truncates
+    toward zero; anything to bool is value != 0)."""
+    values = data.draw(st.lists(CONVERTIBLE[dtype], min_size=1, max_size=5), label="values")
+    python = [False] + data.draw(st.lists(st.booleans(), min_size=len(values) - 1,
+                                          max_size=len(values) - 1), label="which are Python numbers")
+    kind = NUMPY_DTYPE[dtype].kind
+    listed = [PYTHON_NUMBER[kind](value) if is_python else NUMPY_DTYPE[dtype].type(value)
+              for value, is_python in zip(values, python)]
+    exact = np.array(values, dtype=NUMPY_DTYPE[dtype])
+    refused = {}
+    for target in ALL:
+        try:
+            t = torch.tensor(listed, dtype=target)
+        except (TypeError, RuntimeError) as error:
+            refused[str(target)] = f"{type(error).__name__}: {error}"
+            continue
+        np.testing.assert_array_equal(t.numpy(), exact.astype(NUMPY_DTYPE[target]),
+                                      err_msg=f"torch.tensor({listed!r}, dtype={target})")
+    assert not refused, f"torch.tensor({listed!r}, dtype=...) refused: {refused}"

@@ -77,3 +77,28 @@ def test_negative_step_raises(device, array, step):
     t = torch.tensor(array, device=device)
     with pytest.raises(ValueError, match="step"):
         t[::-step]
+
+
+NUMPY_INTEGER_TYPES = (np.int8, np.int16, np.int32, np.int64, np.uint8, np.intp)
+
+
+@given(array=arrays_of(dtypes(NUMERIC), shapes(min_dims=1, min_side=1), small=True),
+       data=st.data())
+def test_numpy_integer_scalars_index_like_ints(device, array, data):
+    """numpy integer scalars (np.int8 ... np.int64, np.uint8) index as the Python ints of their
+    value, alone, in a tuple with slices, and for assignment, as numpy's own indexing does."""
+    index = []
+    for side in array.shape:
+        kind = data.draw(st.sampled_from(NUMPY_INTEGER_TYPES), label="type")
+        low = 0 if np.iinfo(kind).min == 0 else -side
+        index.append(kind(data.draw(st.integers(low, side - 1), label="position")))
+    index = tuple(index)
+    count = data.draw(st.integers(1, len(index)), label="indexed dims")
+    partial = index[:count] + (slice(None),) * (array.ndim - count)
+    t = torch.tensor(array, device=device)
+    np.testing.assert_array_equal(to_numpy(t[index[0]]), array[int(index[0])])
+    np.testing.assert_array_equal(to_numpy(t[partial]), array[partial])
+    t[partial] = 7
+    expected = array.copy()
+    expected[partial] = 7
+    np.testing.assert_array_equal(to_numpy(t), expected)

@@ -5,10 +5,13 @@ Documented claims under test:
 - nn.Softmax(dim): every slice along dim lies in [0, 1] and sums to 1; exp(x_i)/sum_j exp(x_j).
 - nn.CrossEntropyLoss "combines nn.LogSoftmax and nn.NLLLoss"; weighted 'mean' is
   sum_n w[y_n] l_n / sum_n w[y_n], 'sum' is the plain sum, 'none' keeps l_n.
-- SGD and Adam follow the algorithms printed in their docstrings.
+- CrossEntropyLoss's weight, ignore_index, label_smoothing and reduction; MSELoss's reduction.
+- SGD (lr, momentum, dampening, weight_decay, nesterov) and Adam (lr, betas, eps,
+  weight_decay, amsgrad) follow the algorithms printed in their docstrings.
 - Gradients add up across backward() calls ("기본적으로 변화도는 더해지기 때문에"), which is why
   the loop calls optimizer.zero_grad(); since torch 2.0 that sets .grad to None by default.
-Oracles: reference.nn (softmax, log_softmax, nll_loss, cross_entropy, linear, one_hot) and
+Oracles: reference.nn (softmax, log_softmax, nll_loss, cross_entropy,
+cross_entropy_with_options, mse_loss, linear, one_hot), reference.optim (sgd, adam) and
 the docstrings' update formulas in numpy float64; compared with the per-dtype tolerance table.
 """
 
@@ -120,6 +123,55 @@ def test_cross_entropy_is_log_softmax_then_nll(device, batch, reduction, weighte
     assert_close_to(cross_entropy, expected, dtype=x.dtype)
 
 
+@st.composite
+def ignore_indices(draw, num_classes):
+    """The default -100, another negative value, or a real class (then that class is ignored)."""
+    return draw(st.sampled_from([-100, -1]) | st.integers(0, num_classes - 1), label="ignore_index")
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@given(batch=classification_batches(), data=st.data())
+def test_cross_entropy_ignore_index_and_label_smoothing(device, reduction, batch, data):
+    """CrossEntropyLoss(weight, ignore_index, label_smoothing, reduction): a target equal to
+    ignore_index (any int, a class or not) adds 0 and leaves the 'mean' denominator
+    sum w[y_n]; label_smoothing eps in [0, 1] mixes the target with the uniform distribution,
+    q = (1 - eps) onehot + eps / C (checked unweighted: the docs define no weighted form)."""
+    logits, target, weight = batch
+    num_classes = logits.shape[1]
+    ignore_index = data.draw(ignore_indices(num_classes))
+    ignored = data.draw(hnp.arrays(np.bool_, target.shape), label="ignored")
+    target = np.where(ignored, ignore_index, target)
+    weighted = data.draw(st.booleans(), label="weighted")
+    smoothing = st.just(0.0) if weighted else st.just(0.0) | st.floats(0.0, 1.0)
+    label_smoothing = data.draw(smoothing, label="label_smoothing")
+    weight = weight if weighted else None
+    expected = ref.cross_entropy_with_options(logits, target, weight, reduction, ignore_index,
+                                              label_smoothing)
+    x, y = as_tensor(logits, device), as_tensor(target, device)
+    w = None if weight is None else as_tensor(weight, device)
+    options = {"weight": w, "ignore_index": ignore_index, "reduction": reduction,
+               "label_smoothing": label_smoothing}
+    functional = torch.nn.functional.cross_entropy(x, y, **options)
+    module = torch.nn.CrossEntropyLoss(**options)(x, y)
+    for result in (functional, module):
+        assert_close_to(result, expected, dtype=x.dtype)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@given(dtype=st.sampled_from(DTYPES), shape=shapes(), data=st.data())
+def test_mse_loss_matches_reference(device, reduction, dtype, shape, data):
+    """nn.MSELoss(reduction) and F.mse_loss: (x - y)^2 elementwise ('none'), its mean
+    ('mean', the default) or its sum ('sum'), for inputs of any shape."""
+    x_np = data.draw(bounded_arrays(dtype, shape, -LOGIT_BOUND, LOGIT_BOUND), label="x")
+    y_np = data.draw(bounded_arrays(dtype, shape, -LOGIT_BOUND, LOGIT_BOUND), label="y")
+    expected = ref.mse_loss(x_np, y_np, reduction)
+    x, y = as_tensor(x_np, device), as_tensor(y_np, device)
+    functional = torch.nn.functional.mse_loss(x, y, reduction=reduction)
+    module = torch.nn.MSELoss(reduction=reduction)(x, y)
+    for result in (functional, module):
+        assert_close_to(result, expected, dtype=dtype)
+
+
 # --- optimizers, with gradients set directly ------------------------------------------
 
 @st.composite
@@ -154,23 +206,29 @@ def test_sgd_step_is_p_minus_lr_grad(device, case, lr):
     assert_close_to(p, expected, dtype=dtype)
 
 
-@given(
-    case=parameter_and_gradients(),
-    lr=st.floats(1e-3, 1.0),
-    momentum=st.floats(0.05, 0.99),
-    weight_decay=st.just(0.0) | st.floats(0.01, 0.5),
-)
-def test_sgd_momentum_and_weight_decay_follow_documented_update(
-    device, case, lr, momentum, weight_decay
-):
-    """SGD docs, dampening 0: g += wd*p; b_1 = g, b_t = mu*b_{t-1} + g; p <- p - lr*b_t."""
+@st.composite
+def sgd_options(draw):
+    """SGD's documented constructor arguments: lr > 0, momentum >= 0, dampening, weight_decay
+    >= 0, nesterov (which needs momentum > 0 and dampening 0)."""
+    nesterov = draw(st.booleans(), label="nesterov")
+    no_momentum = st.nothing() if nesterov else st.just(0.0)
+    return {
+        "lr": draw(st.floats(1e-3, 1.0), label="lr"),
+        "momentum": draw(no_momentum | st.floats(0.05, 0.99), label="momentum"),
+        "dampening": 0.0 if nesterov else draw(st.just(0.0) | st.floats(0.0, 1.0),
+                                               label="dampening"),
+        "weight_decay": draw(st.just(0.0) | st.floats(0.01, 0.5), label="weight_decay"),
+        "nesterov": nesterov,
+    }
+
+
+@given(case=parameter_and_gradients(), options=sgd_options())
+def test_sgd_follows_documented_update(device, case, options):
+    """SGD docs: g += wd*p; with momentum, b_1 = g, b_t = mu*b_{t-1} + (1-dampening)*g, then
+    g = g + mu*b_t (nesterov) or g = b_t; p <- p - lr*g."""
     dtype, param, grads = case
-    p = run_optimizer(
-        lambda params: torch.optim.SGD(params, lr=lr, momentum=momentum, weight_decay=weight_decay),
-        param, grads, device,
-    )
-    expected = optim_ref.sgd(param, grads, lr, momentum=momentum, weight_decay=weight_decay)
-    assert_close_to(p, expected, dtype=dtype)
+    p = run_optimizer(lambda params: torch.optim.SGD(params, **options), param, grads, device)
+    assert_close_to(p, optim_ref.sgd(param, grads, **options), dtype=dtype)
 
 
 @given(
@@ -180,19 +238,18 @@ def test_sgd_momentum_and_weight_decay_follow_documented_update(
     beta2=st.floats(0.5, 0.9999),
     eps=st.sampled_from([1e-8, 1e-6, 1e-3]),
     weight_decay=st.just(0.0) | st.floats(0.01, 0.5),
+    amsgrad=st.booleans(),
 )
-def test_adam_follows_documented_algorithm(device, case, lr, beta1, beta2, eps, weight_decay):
-    """Adam docs: g += wd*p; m = b1*m + (1-b1)*g; v = b2*v + (1-b2)*g^2;
-    p <- p - lr * (m/(1-b1^t)) / (sqrt(v/(1-b2^t)) + eps), for t = 1, 2, ..."""
+def test_adam_follows_documented_algorithm(device, case, lr, beta1, beta2, eps, weight_decay,
+                                           amsgrad):
+    """Adam docs: g += wd*p; m = b1*m + (1-b1)*g; v = b2*v + (1-b2)*g^2; with amsgrad
+    v_max = max(v_max, v) takes v's place; p <- p - lr * (m/(1-b1^t)) / (sqrt(v/(1-b2^t)) + eps),
+    for t = 1, 2, ..."""
     dtype, param, grads = case
-    p = run_optimizer(
-        lambda params: torch.optim.Adam(
-            params, lr=lr, betas=(beta1, beta2), eps=eps, weight_decay=weight_decay
-        ),
-        param, grads, device,
-    )
-    expected = optim_ref.adam(param, grads, lr, betas=(beta1, beta2), eps=eps,
-                              weight_decay=weight_decay)
+    options = {"lr": lr, "betas": (beta1, beta2), "eps": eps, "weight_decay": weight_decay,
+               "amsgrad": amsgrad}
+    p = run_optimizer(lambda params: torch.optim.Adam(params, **options), param, grads, device)
+    expected = optim_ref.adam(param, grads, **options)
     assert_close_to(p, expected, dtype=dtype)
 
 

@@ -121,6 +121,37 @@ def assert_holds(state, values, what):
         assert identical, f"{what}: {key} is not bit-identical to the saved values"
 
 
+# Every dtype of the torch.dtype table, uint16/32/64 ("limited support") included.
+EVERY_DTYPE = (
+    torch.bool, torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64, torch.float16,
+    torch.bfloat16, torch.float32, torch.float64, torch.complex64, torch.complex128,
+    torch.uint16, torch.uint32, torch.uint64,
+)
+
+
+@pytest.mark.parametrize("dtype", EVERY_DTYPE, ids=lambda dtype: str(dtype).removeprefix("torch."))
+@given(data=st.data())
+def test_tensor_of_every_dtype_round_trips(device, dtype, data):
+    """torch.save / torch.load of a tensor of any dtype gives back its dtype, shape and bytes
+    (random bytes: every bit pattern of the dtype, NaN payloads included; bool only 0 or 1)."""
+    itemsize = torch.empty((), dtype=dtype).element_size()
+    shape = data.draw(st.lists(st.integers(0, 4), max_size=3).map(tuple), label="shape")
+    count = int(np.prod(shape, dtype=np.int64)) * itemsize
+    raw = data.draw(st.binary(min_size=count, max_size=count), label="bytes")
+    if dtype == torch.bool:
+        raw = bytes(b & 1 for b in raw)
+    t = torch.empty(shape, dtype=dtype)
+    t.reshape(-1).view(torch.uint8).copy_(torch.tensor(list(raw), dtype=torch.uint8))
+    t = t.to(device)
+    sink = io.BytesIO()
+    torch.save(t, sink)
+    sink.seek(0)
+    loaded = torch.load(sink, weights_only=True)
+    assert loaded.dtype == dtype and tuple(loaded.shape) == shape and loaded.device == t.device
+    loaded_bytes = loaded.cpu().reshape(-1).view(torch.uint8).numpy().tobytes()
+    assert loaded_bytes == raw, "the loaded tensor's bytes differ from the saved ones"
+
+
 def assert_same_outputs(model, restored, x):
     """Both models, in eval mode (BatchNorm uses its running statistics), give bit-identical
     outputs on the same input."""

@@ -28,7 +28,7 @@ def bugs_here() -> list:
 
 def reason(bug) -> str:
     also = "".join(f", {name} {spec}" for name, spec in bug.also)
-    return f"known upstream bug {bug.issue} ({bug.package} {bug.affected}{also}): {bug.title}"
+    return f"known bug [{bug.id}] {bug.where} ({bug.package} {bug.affected}{also}): {bug.title}"
 
 
 def mark(config, items, test_id, breaking: bool) -> None:
@@ -58,7 +58,7 @@ def recorded(tests) -> list[dict]:
     has them all)."""
     return [{"id": bug.id, "issue": bug.issue, "title": bug.title, "package": bug.package,
              "affected": bug.affected,
-             "tests": sorted(entry["id"] for entry in tests if bug.issue in (entry["reason"] or ""))}
+             "tests": sorted(entry["id"] for entry in tests if f"[{bug.id}]" in (entry["reason"] or ""))}
             for bug in bugs_here()]
 
 
@@ -70,5 +70,5 @@ def summary_lines() -> list[str]:
     lines = [f"{len(here)} known upstream bug(s) affect this install (of {len(registry.BUGS)} "
              "in reference/bugs.py); their tests are strict xfails:"]
     for bug in here:
-        lines.append(f"{bug.issue} ({bug.package} {bug.affected}): {bug.title}")
+        lines.append(f"{bug.where} ({bug.package} {bug.affected}): {bug.title}")
     return lines

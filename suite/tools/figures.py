@@ -1,11 +1,12 @@
 """The figures the README quotes about the suite itself, computed from the code.
 
-    python -m suite.tools.figures
+    python -m suite.tools.figures           # counts and the gate's power
+    python -m suite.tools.figures --bugs    # the known upstream bugs table
 
-Counts of the suite (test functions, breakages, claims) and the regression gate's power
-(suite/tools/gate_power.py). The README's "Figures the code keeps" block is this output,
-verbatim; suite/selftest/test_figures.py fails when the two differ, so no figure there is
-copied by hand.
+Counts of the suite (test functions, breakages, claims, known bugs) and the regression gate's
+power (suite/tools/gate_power.py). The README's "Figures the code keeps" block is the first
+output verbatim, its "Known upstream bugs" table the second; suite/selftest/test_figures.py
+fails when they differ, so nothing there is copied by hand.
 """
 
 import importlib
@@ -14,6 +15,8 @@ import pkgutil
 
 README_START = "<!-- figures: python -m suite.tools.figures -->"
 README_END = "<!-- /figures -->"
+BUGS_START = "<!-- known bugs: python -m suite.tools.figures --bugs -->"
+BUGS_END = "<!-- /known bugs -->"
 
 
 def conformance_test_functions() -> list:
@@ -28,7 +31,7 @@ def conformance_test_functions() -> list:
 
 
 def count_lines() -> list[str]:
-    from reference import claims
+    from reference import bugs, claims
     from suite import breakages
 
     registry = breakages.registry()
@@ -39,7 +42,27 @@ def count_lines() -> list[str]:
         f"breakages: {len(registry)}, naming tests {names} times "
         f"(`pytest --break list` expands the names to node ids)",
         f"catalog claims: {len(claims.CLAIMS)}, {wrong} of them recording a tutorial that is wrong",
+        f"known upstream bugs: {len(bugs.BUGS)}, "
+        f"{sum(not bug.issue for bug in bugs.BUGS)} of them not yet reported upstream",
     ]
+
+
+def bug_lines() -> list[str]:
+    """The registry (reference/bugs.py) as a markdown table."""
+    from reference import bugs
+
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|")
+
+    lines = ["| bug | issue | affected | measured here | tests |", "|---|---|---|---|---|"]
+    for bug in bugs.BUGS:
+        number = bug.issue.rstrip("/").rsplit("/", 1)[-1]
+        project = "vision" if "/vision/" in bug.issue else "pytorch"
+        issue = f"[{project}#{number}]({bug.issue})" if bug.issue else "not yet reported upstream"
+        also = "".join(f", {name} {spec}" for name, spec in bug.also)
+        lines.append(f"| `{bug.id}`: {cell(bug.title)} | {issue} | {bug.package} "
+                     f"{cell(bug.affected)}{also} | {cell(bug.measured)} | {len(bug.tests)} |")
+    return lines
 
 
 def percent(value: float, digits: int) -> str:
@@ -72,15 +95,21 @@ def gate_lines() -> list[str]:
     return lines
 
 
-def readme_block(text: str) -> list[str]:
-    """The lines between the README's figure markers (inside its code fence)."""
-    start, end = text.index(README_START), text.index(README_END)
-    return [line for line in text[start + len(README_START):end].strip().splitlines()
+def readme_block(text: str, start_marker=README_START, end_marker=README_END) -> list[str]:
+    """The lines between two of the README's markers (inside a code fence, if any)."""
+    start, end = text.index(start_marker), text.index(end_marker)
+    return [line for line in text[start + len(start_marker):end].strip().splitlines()
             if not line.startswith("```")]
 
 
-def main() -> int:
-    print("\n".join(count_lines() + gate_lines()))
+def main(argv=None) -> int:
+    import sys
+
+    argv = sys.argv[1:] if argv is None else argv
+    if argv not in ([], ["--bugs"]):
+        print("usage: python -m suite.tools.figures [--bugs]", file=sys.stderr)
+        return 2
+    print("\n".join(bug_lines() if argv else count_lines() + gate_lines()))
     return 0
 
 

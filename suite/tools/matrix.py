@@ -144,7 +144,8 @@ def bug_rows(releases: list[dict]) -> list[str]:
             found = next((b for b in recorded or [] if b["id"] == bug_id), None)
             cells.append("not recorded" if recorded is None else "not affected" if found is None
                          else f"**affected**: {len(found['tests'])} test(s) xfailed")
-        lines.append(f"| [{escape(bug_id)}]({issue}): {escape(title)} | {package} {escape(affected)} | "
+        name = f"[{escape(bug_id)}]({issue})" if issue else f"{escape(bug_id)} (not yet reported upstream)"
+        lines.append(f"| {name}: {escape(title)} | {package} {escape(affected)} | "
                      + " | ".join(cells) + " |")
     return lines
 

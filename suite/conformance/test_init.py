@@ -30,11 +30,11 @@ import numpy as np
 import pytest
 import scipy.stats
 import torch
-from hypothesis import Phase, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from reference import init as ref
-from suite.testing.strategies import FLOAT, NUMPY_DTYPE, dtypes, shapes
+from suite.testing.strategies import FLOAT, NUMPY_DTYPE, dtypes, shapes, without_shrinking
 from suite.testing.tolerances import assert_close_to, to_numpy
 
 init = torch.nn.init
@@ -261,9 +261,7 @@ def conditional_normal_cdf(mean, std, a, b):
 bound_distances = st.one_of(st.floats(0.5, 3.0), st.floats(6.0, 200.0))
 
 
-# A strict xfail on torch < 2.12: shrinking its failure would rerun the test hundreds of
-# times for an example no simpler to read than the first one (which names its seed).
-@settings(phases=[phase for phase in settings.default.phases if phase != Phase.shrink])
+@without_shrinking()  # a strict xfail on torch < 2.12
 @pytest.mark.parametrize("dtype", DTYPES)
 @given(shape=any_shapes, std=scales, offset=st.floats(-1.0, 1.0), below=bound_distances,
        above=bound_distances, seed=seeds)

@@ -30,7 +30,9 @@ from hypothesis import strategies as st
 from reference import images as ref
 from reference import nn as nn_ref
 from suite.testing.models import one_hot_target
-from suite.testing.strategies import FLOAT, INTEGER, NUMPY_DTYPE, TORCH_DTYPE, arrays, dtypes
+from suite.testing.strategies import (
+    FLOAT, INTEGER, NUMPY_DTYPE, TORCH_DTYPE, arrays, dtypes, without_shrinking,
+)
 from suite.testing.tolerances import assert_close_to
 from suite.testing.claims import covers
 
@@ -87,6 +89,7 @@ def test_totensor_scales_8bit_pil_images(torchvision, mode, data):
 THIRTY_TWO_BIT_MODES = {"I": np.int32, "F": np.float32}
 
 
+@without_shrinking()  # a strict xfail on the releases reference/bugs.py names
 @pytest.mark.parametrize("mode", THIRTY_TWO_BIT_MODES)
 @given(data=st.data())
 def test_totensor_scales_32bit_pil_images(torchvision, mode, data):
@@ -108,6 +111,7 @@ def test_totensor_scales_32bit_pil_images(torchvision, mode, data):
 SIXTEEN_BIT_MODES = {"I;16": "<u2", "I;16L": "<u2", "I;16B": ">u2", "I;16N": "=u2"}
 
 
+@without_shrinking()  # a strict xfail on the releases reference/bugs.py names
 @pytest.mark.parametrize("mode", SIXTEEN_BIT_MODES)
 @given(data=st.data())
 def test_totensor_keeps_16bit_pil_images_unscaled(torchvision, mode, data):

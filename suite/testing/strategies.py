@@ -155,3 +155,13 @@ def nested_lists(draw, max_dims=3):
     size = math.prod(shape)
     flat = draw(st.lists(st.one_of([SCALARS[k] for k in kinds]), min_size=size, max_size=size))
     return nest(flat, shape), shape
+
+
+def without_shrinking():
+    """The active profile's settings minus shrinking, for a test that is a strict xfail on
+    some release (reference/bugs.py): shrinking a known failure reruns the test hundreds of
+    times for an example no easier to read than the first, which its seed reproduces.
+    Call it at decoration time: the plugin has chosen the profile by then."""
+    from hypothesis import Phase, settings
+
+    return settings(phases=[phase for phase in settings.default.phases if phase != Phase.shrink])

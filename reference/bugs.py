@@ -10,7 +10,9 @@ parametrization); a name that matches no collected test warns, as array-api-test
 file does.
 
 `measured` says what was run and seen, release by release: no entry without a reproduction
-here. A contradiction of the documentation that no upstream issue reports yet is an entry
+here. A bug still open upstream has an open range (">=2.5": from the matrix's oldest release
+on), so the next release keeps the xfail until a fix shows up as XPASS; a fixed one ends at
+the release measured fixed. A contradiction of the documentation that no upstream issue reports yet is an entry
 too, with issue="", so that it is visible rather than asserted or hidden.
 """
 
@@ -71,12 +73,13 @@ BUGS = (
     ),
     KnownBug(
         id="numpy-bool-scalars-to-integers",
-        issue="https://github.com/pytorch/pytorch/issues/157973",
-        title="numpy 2's numpy.bool scalars are still refused with an integer dtype= after the "
-        "2.9 fix: torch.tensor([np.True_], dtype=torch.int64) raises TypeError 'numpy.bool' "
-        "object cannot be interpreted as an integer (a Python bool converts)",
+        issue="",
+        title="numpy 2's numpy.bool scalars are still refused with an integer dtype= after "
+        "pytorch#157973's fix in 2.9: torch.tensor([np.True_], dtype=torch.int64) raises "
+        "TypeError 'numpy.bool' object cannot be interpreted as an integer (a Python bool "
+        "converts)",
         package="torch",
-        affected="<=2.14.1",
+        affected=">=2.5",
         tests=(
             "suite/conformance/test_creation.py::test_tensor_of_numpy_scalars_with_dtype_converts[bool]",
         ),
@@ -84,7 +87,7 @@ BUGS = (
         raises=(AssertionError,),  # the test gathers every refused dtype into one assertion
         also=(("numpy", ">=2"),),
         measured="with numpy 2.4: raises for every integer dtype on 2.5.1, 2.9.1, 2.12.0, "
-        "2.13.0 and 2.14.1",
+        "2.13.0 and 2.14.1; no upstream issue found for this case",
     ),
     KnownBug(
         id="numpy-float-scalars-to-integers",
@@ -94,7 +97,7 @@ BUGS = (
         "object cannot be interpreted as an integer (a Python float or np.float64, a float "
         "subclass, converts; an ndarray of float32 converts)",
         package="torch",
-        affected="<=2.14.1",
+        affected=">=2.5",
         tests=(
             "suite/conformance/test_creation.py::test_tensor_of_numpy_scalars_with_dtype_converts[float16]",
             "suite/conformance/test_creation.py::test_tensor_of_numpy_scalars_with_dtype_converts[float32]",
@@ -111,7 +114,7 @@ BUGS = (
         "warns DeprecationWarning and np.asarray(t, copy=False) raises ValueError although a CPU "
         "tensor's memory can be shared",
         package="torch",
-        affected="<=2.14.1",
+        affected=">=2.5",
         tests=(
             "suite/conformance/test_numpy_bridge.py::test_array_of_tensor_with_copy_true_copies",
             "suite/conformance/test_numpy_bridge.py::test_asarray_of_tensor_with_copy_false_shares",
@@ -143,7 +146,7 @@ BUGS = (
         "images of those modes come back unscaled (int32 for I), the maintainers call it intended "
         "and the docstring the error",
         package="torchvision",
-        affected="<=0.29.1",
+        affected=">=0.20",
         tests=("suite/conformance/test_transforms.py::test_totensor_scales_32bit_pil_images",),
         reproduce="ToTensor()(Image.fromarray(np.full((2, 2), 255, np.int32)))",
         raises=(AssertionError,),
@@ -155,7 +158,7 @@ BUGS = (
         title="ToTensor reads an I;16 (unsigned 16-bit) image as int16: pixel values from 32768 "
         "come back negative (40000 -> -25536)",
         package="torchvision",
-        affected="<=0.29.1",
+        affected=">=0.20",
         tests=("suite/conformance/test_transforms.py::test_totensor_keeps_16bit_pil_images_unscaled[I;16]",),
         reproduce="ToTensor()(Image.fromarray(np.full((2, 2), 40000, np.uint16)))",
         raises=(AssertionError,),
@@ -167,7 +170,7 @@ BUGS = (
         title="ToTensor reads I;16L, I;16B and I;16N images as 8-bit: each pixel becomes its "
         "low byte, then is scaled by 1/255",
         package="torchvision",
-        affected="<=0.29.1",
+        affected=">=0.20",
         tests=(
             "suite/conformance/test_transforms.py::test_totensor_keeps_16bit_pil_images_unscaled[I;16L]",
             "suite/conformance/test_transforms.py::test_totensor_keeps_16bit_pil_images_unscaled[I;16B]",
@@ -211,7 +214,8 @@ BUGS = (
         "std=0.02, a=-2, b=2) == -2).sum()",
         measured="CPU, 10^5 values, seeds 0-2: bfloat16 has 402, 357, 419 values at exactly -2 "
         "and float16 55, 47, 51 on 2.5.1 and on 2.9.1; none on 2.12.0, 2.13.0 and 2.14.1, nor "
-        "for float32 on any of them (2.6 to 2.8, 2.10 and 2.11 not run here)",
+        "for float32 on any of them (2.6 to 2.8, 2.10 and 2.11 not run here; torchtitan#2521 "
+        "saw it fixed in 2.12.0.dev20260306)",
         raises=(),
     ),
 )

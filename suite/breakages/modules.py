@@ -210,29 +210,23 @@ def dropout_not_scaling(mp):
     wrap(mp, nn.functional, "dropout", make)
 
 
-def dropout_active_in_eval(mp):
-    def make(dropout):
-        return lambda input, p=0.5, training=True, inplace=False: dropout(input, p, True, inplace)
+def dropout_called_with(change):
+    """F.dropout with its (p, training, inplace) passed through change."""
 
-    wrap(mp, nn.functional, "dropout", make)
+    def patch(mp):
+        def make(dropout):
+            return lambda input, p=0.5, training=True, inplace=False: dropout(
+                input, *change(p, training, inplace))
 
+        wrap(mp, nn.functional, "dropout", make)
 
-def dropout_p_is_keep_probability(mp):
-    """p taken as the probability to keep (TensorFlow 1's keep_prob)."""
-
-    def make(dropout):
-        return lambda input, p=0.5, training=True, inplace=False: dropout(
-            input, 1 - p, training, inplace
-        )
-
-    wrap(mp, nn.functional, "dropout", make)
+    return patch
 
 
-def dropout_ignores_inplace(mp):
-    def make(dropout):
-        return lambda input, p=0.5, training=True, inplace=False: dropout(input, p, training, False)
-
-    wrap(mp, nn.functional, "dropout", make)
+# p taken as the probability to keep (TensorFlow 1's keep_prob)
+dropout_p_is_keep_probability = dropout_called_with(lambda p, training, inplace: (1 - p, training, inplace))
+dropout_active_in_eval = dropout_called_with(lambda p, training, inplace: (p, True, inplace))
+dropout_ignores_inplace = dropout_called_with(lambda p, training, inplace: (p, training, False))
 
 
 def dropout_p_one_divides_by_zero(mp):

@@ -157,6 +157,7 @@ def numpy_scalars(dtype, min_size=1, max_size=5):
                     max_size=max_size)
 
 
+@without_shrinking()  # a strict xfail on the releases reference/bugs.py names
 @pytest.mark.parametrize("dtype", ALL, **DTYPE_IDS)
 @given(data=st.data())
 def test_tensor_of_numpy_scalar_keeps_its_dtype(dtype, data):
@@ -169,6 +170,7 @@ def test_tensor_of_numpy_scalar_keeps_its_dtype(dtype, data):
         np.testing.assert_array_equal(t.numpy(), np.array(scalar))
 
 
+@without_shrinking()  # a strict xfail on the releases reference/bugs.py names
 @pytest.mark.parametrize("dtype", ALL, **DTYPE_IDS)
 @given(data=st.data())
 def test_tensor_of_numpy_scalar_list_keeps_their_dtype(dtype, data):

@@ -54,7 +54,7 @@ def bug_lines() -> list[str]:
     def cell(text: str) -> str:
         return text.replace("|", "\\|")
 
-    lines = ["| bug | issue | affected | measured here | tests |", "|---|---|---|---|---|"]
+    lines = ["| bug | issue | affected | measured here | test names |", "|---|---|---|---|---|"]
     for bug in bugs.BUGS:
         number = bug.issue.rstrip("/").rsplit("/", 1)[-1]
         project = "vision" if "/vision/" in bug.issue else "pytorch"

@@ -443,8 +443,9 @@ def batchnorm_cases(draw, min_values_per_channel=1, max_batches=1):
         running_var=draw(vector(0.1, 4), label="running_var"),
         weight=draw(vector(-2, 2), label="weight"),
         bias=draw(vector(-2, 2), label="bias"),
-        eps=draw(st.sampled_from((1e-5, 1e-3)), label="eps"),
-        momentum=draw(st.sampled_from((0.1, 0.3, None)), label="momentum"),
+        eps=draw(st.floats(1e-6, 1e-2), label="eps"),
+        # any weight of the new statistic in [0, 1], or None: the cumulative average
+        momentum=draw(st.none() | st.floats(0.0, 1.0), label="momentum"),
     )
 
 

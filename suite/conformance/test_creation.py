@@ -5,6 +5,8 @@ torch.bool, int -> torch.int64, float -> the default dtype (float32), complex ->
 and a mix takes the highest of these kinds; an empty list gives the default dtype.
 """
 
+import itertools
+
 import numpy as np
 import pytest
 import torch
@@ -199,9 +201,9 @@ PYTHON_NUMBER = {"b": bool, "u": int, "i": int, "f": float}
 @pytest.mark.parametrize("dtype", BOOL + NUMERIC, **DTYPE_IDS)
 @given(data=st.data())
 def test_tensor_of_numpy_scalars_with_dtype_converts(dtype, data):
-    """torch.tensor(data, dtype=d) of numpy scalars, mixed with Python numbers of their kind,
-    converts the values to d as numpy's astype does, for every d (float to integer truncates
-    toward zero; anything to bool is value != 0)."""
+    """torch.tensor(data, dtype=d) and torch.as_tensor(data, dtype=d) of numpy scalars, mixed
+    with Python numbers of their kind, convert the values to d as numpy's astype does, for
+    every d (float to integer truncates toward zero; anything to bool is value != 0)."""
     values = data.draw(st.lists(CONVERTIBLE[dtype], min_size=1, max_size=5), label="values")
     python = [False] + data.draw(st.lists(st.booleans(), min_size=len(values) - 1,
                                           max_size=len(values) - 1), label="which are Python numbers")
@@ -210,12 +212,12 @@ def test_tensor_of_numpy_scalars_with_dtype_converts(dtype, data):
               for value, is_python in zip(values, python)]
     exact = np.array(values, dtype=NUMPY_DTYPE[dtype])
     refused = {}
-    for target in ALL:
+    for make, target in itertools.product((torch.tensor, torch.as_tensor), ALL):
+        call = f"torch.{make.__name__}({listed!r}, dtype={target})"
         try:
-            t = torch.tensor(listed, dtype=target)
+            t = make(listed, dtype=target)
         except (TypeError, RuntimeError) as error:
-            refused[str(target)] = f"{type(error).__name__}: {error}"
+            refused[call] = f"{type(error).__name__}: {error}"
             continue
-        np.testing.assert_array_equal(t.numpy(), exact.astype(NUMPY_DTYPE[target]),
-                                      err_msg=f"torch.tensor({listed!r}, dtype={target})")
-    assert not refused, f"torch.tensor({listed!r}, dtype=...) refused: {refused}"
+        np.testing.assert_array_equal(t.numpy(), exact.astype(NUMPY_DTYPE[target]), err_msg=call)
+    assert not refused, f"refused: {refused}"

@@ -131,15 +131,12 @@ def numpy_scalars_converted_loosely(mp):
 
 def numpy_integers_index_from_the_end(mp):
     """A numpy integer index counts from the end (a sign mix-up)."""
-    def flip(part, side):
+    def flip(part):
         return -1 - int(part) if isinstance(part, np.integer) else part
 
     def make(get):
         def broken(self, index):
-            if isinstance(index, tuple):
-                index = tuple(flip(p, s) for p, s in zip(index, self.shape)) + index[self.dim():]
-            else:
-                index = flip(index, self.shape[0] if self.dim() else 0)
+            index = tuple(map(flip, index)) if isinstance(index, tuple) else flip(index)
             return get(self, index)
 
         return broken

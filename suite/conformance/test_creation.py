@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from suite.testing.strategies import (
     ALL, BOOL, FLOAT, INTEGER, NUMERIC, NUMPY_DTYPE, SMALL_MAX, TORCH_DTYPE, arrays, arrays_of,
-    dtypes, nest, nested_lists, scalar_kind, shapes, without_shrinking,
+    dtype_id, dtypes, nest, nested_lists, scalar_kind, shapes, without_shrinking,
 )
 from suite.testing.claims import covers
 
@@ -150,9 +150,6 @@ def test_tutorial_attributes(device):
 # torch.tensor documents data as "a list, tuple, NumPy ndarray, scalar, and other types": a
 # numpy scalar is a 0-d value of its dtype, as np.array(scalar) is.
 
-DTYPE_IDS = {"ids": lambda dtype: str(dtype).removeprefix("torch.")}
-
-
 def numpy_scalars(dtype, min_size=1, max_size=5):
     """Lists of numpy scalars of `dtype` (values small enough for every dtype)."""
     return st.lists(arrays(dtype, (), small=True).map(lambda a: a[()]), min_size=min_size,
@@ -160,7 +157,7 @@ def numpy_scalars(dtype, min_size=1, max_size=5):
 
 
 @without_shrinking()  # a strict xfail on the releases reference/bugs.py names
-@pytest.mark.parametrize("dtype", ALL, **DTYPE_IDS)
+@pytest.mark.parametrize("dtype", ALL, ids=dtype_id)
 @given(data=st.data())
 def test_tensor_of_numpy_scalar_keeps_its_dtype(dtype, data):
     """torch.tensor(s) and torch.as_tensor(s) of a numpy scalar are 0-d tensors of its dtype
@@ -173,7 +170,7 @@ def test_tensor_of_numpy_scalar_keeps_its_dtype(dtype, data):
 
 
 @without_shrinking()  # a strict xfail on the releases reference/bugs.py names
-@pytest.mark.parametrize("dtype", ALL, **DTYPE_IDS)
+@pytest.mark.parametrize("dtype", ALL, ids=dtype_id)
 @given(data=st.data())
 def test_tensor_of_numpy_scalar_list_keeps_their_dtype(dtype, data):
     """torch.tensor([s0, s1, ...]) of numpy scalars of one dtype, flat or nested, has that
@@ -198,7 +195,7 @@ PYTHON_NUMBER = {"b": bool, "u": int, "i": int, "f": float}
 
 
 @without_shrinking()  # a strict xfail on the releases reference/bugs.py names
-@pytest.mark.parametrize("dtype", BOOL + NUMERIC, **DTYPE_IDS)
+@pytest.mark.parametrize("dtype", BOOL + NUMERIC, ids=dtype_id)
 @given(data=st.data())
 def test_tensor_of_numpy_scalars_with_dtype_converts(dtype, data):
     """torch.tensor(data, dtype=d) and torch.as_tensor(data, dtype=d) of numpy scalars, mixed

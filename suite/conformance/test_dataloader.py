@@ -26,7 +26,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from suite.testing.strategies import (
-    BOOL, NUMERIC, TORCH_DTYPE, arrays, dtypes, shapes, without_shrinking,
+    BOOL, NUMERIC, TORCH_DTYPE, arrays, dtype_id, dtypes, shapes, without_shrinking,
 )
 from suite.testing.tolerances import assert_close_to
 from suite.testing.claims import covers
@@ -290,7 +290,7 @@ def test_default_collate_matches_numpy_stacking(data):
 
 
 @without_shrinking()  # a strict xfail on the releases reference/bugs.py names
-@pytest.mark.parametrize("dtype", BOOL + NUMERIC, ids=lambda dtype: str(dtype).removeprefix("torch."))
+@pytest.mark.parametrize("dtype", BOOL + NUMERIC, ids=dtype_id)
 @given(data=st.data())
 def test_numpy_scalars_collate(dtype, data):
     """A batch of numpy scalars of one dtype (numpy.bool included) collates to the tensor of

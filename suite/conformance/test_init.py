@@ -34,7 +34,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from reference import init as ref
-from suite.testing.strategies import FLOAT, NUMPY_DTYPE, dtypes, shapes, without_shrinking
+from suite.testing.strategies import (
+    FLOAT, NUMPY_DTYPE, dtype_id, dtypes, shapes, without_shrinking,
+)
 from suite.testing.tolerances import assert_close_to, to_numpy
 
 init = torch.nn.init
@@ -46,7 +48,7 @@ TAIL_K = 5  # "far out": beyond 5 std devs a normal has mass 5.7e-7
 INIT_DTYPES = (torch.float32, torch.float64, torch.bfloat16, torch.float16)
 # drawn by most tests; trunc_normal_ is parametrized by it (pytorch#145498 is 16-bit only)
 init_dtypes = st.sampled_from(INIT_DTYPES)
-DTYPES = [pytest.param(dtype, id=str(dtype).removeprefix("torch.")) for dtype in INIT_DTYPES]
+DTYPES = [pytest.param(dtype, id=dtype_id(dtype)) for dtype in INIT_DTYPES]
 
 # explicit mantissa bits, and the smallest subnormal: one ulp of x is at most
 # |x| * 2**-bits, or the smallest subnormal near zero

@@ -32,7 +32,7 @@ from hypothesis import strategies as st
 from reference import claims as catalog
 from suite.testing import models
 from suite.testing.architectures import runnable
-from suite.testing.strategies import NUMPY_DTYPE, TORCH_DTYPE, without_shrinking
+from suite.testing.strategies import NUMPY_DTYPE, TORCH_DTYPE, dtype_id, without_shrinking
 from suite.testing.tolerances import to_numpy
 from suite.testing.versions import LOAD_WEIGHTS_ONLY_DEFAULT, LOAD_WEIGHTS_ONLY_WARNING
 from suite.testing.claims import covers
@@ -130,7 +130,7 @@ EVERY_DTYPE = (
 
 
 @without_shrinking()  # a strict xfail on the releases reference/bugs.py names
-@pytest.mark.parametrize("dtype", EVERY_DTYPE, ids=lambda dtype: str(dtype).removeprefix("torch."))
+@pytest.mark.parametrize("dtype", EVERY_DTYPE, ids=dtype_id)
 @given(data=st.data())
 def test_tensor_of_every_dtype_round_trips(device, dtype, data):
     """torch.save / torch.load of a tensor of any dtype gives back its dtype, shape and bytes

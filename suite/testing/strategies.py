@@ -49,6 +49,11 @@ def shapes(min_dims=0, max_dims=MAX_DIMS, min_side=0, max_side=MAX_SIDE):
     return hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=min_side, max_side=max_side)
 
 
+def dtype_id(dtype: torch.dtype) -> str:
+    """A dtype's name in test ids: "float32" for torch.float32."""
+    return str(dtype).removeprefix("torch.")
+
+
 def dtypes(*groups):
     """A dtype from the given groups, e.g. dtypes(INTEGER, FLOAT)."""
     return st.sampled_from([dtype for group in groups for dtype in group])

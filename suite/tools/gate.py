@@ -47,6 +47,9 @@ core count, memory and software versions (torch, numpy, BLAS, CUDA build, git co
 shown, never refused: a second machine of the same model, or another torch, is what the gate
 is for.
 
+Counts. Given two instruction-count files (kind "counts"), the gate judges counts instead, by
+the rule in suite/tools/countgate.py (--count-threshold, default 1 %).
+
 Exit status: 0 no regression, 1 a regression (or too noisy with --fail-on-noise), 2 usage
 error, unreadable or unusable file, no benchmarks in common, none of them judged (not timed,
 too few rounds, other units), or refused environments.
@@ -55,13 +58,15 @@ too few rounds, other units), or refused environments.
 import argparse
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from scipy import stats
 
 from suite.tools.cli import fail, warn
-from suite.tools import benchfiles
+from suite.tools import benchfiles, countgate, results
 from suite.tools.benchfiles import BenchFileError
+
 
 REGRESSION = "REGRESSION"
 REGRESSION_NOISY = "REGRESSION (noisy)"
@@ -238,6 +243,11 @@ def parse_args(argv):
                         "workload differ (software versions never need this)")
     parser.add_argument("--fail-on-noise", action="store_true",
                         help="exit 1 also when a benchmark is too noisy to judge")
+    parser.add_argument("--count-threshold", type=fraction, default=countgate.DEFAULT_THRESHOLD,
+                        metavar="PERCENT",
+                        help="counts files only: the growth of a workload's median instruction "
+                        "count that fails, and the largest spread of its repeats that can be "
+                        "judged (default 1%%; see suite/tools/countgate.py)")
     args = parser.parse_args(argv)
     if not 0 < args.alpha < 1:
         parser.error(f"--alpha must be between 0 and 1, got {args.alpha}")
@@ -247,6 +257,12 @@ def parse_args(argv):
 def main(argv=None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     rule = Rule(args.max_slowdown, args.alpha, args.max_noise)
+    counted = counts_files(args.baseline, args.candidate)
+    if isinstance(counted, int):
+        return counted
+    if counted:
+        return countgate.run(*counted, (args.baseline, args.candidate), args.count_threshold,
+                             args.allow_env_mismatch, args.fail_on_noise)
     try:
         baseline, candidate = benchfiles.load_all([args.baseline, args.candidate])
     except BenchFileError as error:
@@ -269,6 +285,23 @@ def main(argv=None) -> int:
         print(line)
     report_warnings(judgements, baseline, candidate, rule)
     return summarize(judgements, rule, args.fail_on_noise)
+
+
+def counts_files(*paths):
+    """The two documents when both are counts files; None when neither is; else an exit code."""
+    kinds = []
+    for path in paths:
+        try:
+            kinds.append(results.read(Path(path)))
+        except (OSError, results.ResultError):
+            return None  # benchfiles reports the unusable file in its own words
+    counted = [document["kind"] == countgate.KIND for document in kinds]
+    if all(counted):
+        return tuple(kinds)
+    if any(counted):
+        return fail("one file holds instruction counts and the other timings: the gate compares "
+                    "two counts files or two benchmark files")
+    return None
 
 
 def print_environment(baseline, candidate) -> None:

@@ -1,6 +1,7 @@
-"""The main job: conformance, convergence and benchmarks, one result file each, and a summary.
+"""The main job: conformance, convergence, benchmarks and instruction counts, one result file
+each, and a summary.
 
-    python -m suite [--parts conformance,convergence,benchmarks] [--device cpu|cuda|all]
+    python -m suite [--parts conformance,convergence,benchmarks,counts] [--device cpu|cuda|all]
                     [--hypothesis-profile dev|ci|thorough] [--workers auto|N]
                     [--convergence full|short] [--results-dir DIR] [-k EXPRESSION]
     python -m suite --break NAME|all|list [--device ...] [--workers ...] [-k EXPRESSION]
@@ -28,7 +29,7 @@ CONFORMANCE_TESTS = "suite/conformance"
 BENCHMARK_TESTS = "suite/benchmarks"
 CONVERGENCE_TESTS = "suite/convergence"
 PYTEST_INI = Path(__file__).parent / "pytest.ini"
-PARTS = ("conformance", "convergence", "benchmarks")
+PARTS = ("conformance", "convergence", "benchmarks", "counts")
 # Rounds, warm-up and threads are the harness's (suite/benchmarks/harness.py), whatever pytest-
 # benchmark's own options say; these only choose the terminal table's columns.
 BENCHMARK_OPTIONS = ["--benchmark-columns=median,iqr,rounds,iterations"]
@@ -66,7 +67,8 @@ def parse_args(argv):
         "installed torch; write one result file per part and print a summary.",
     )
     parser.add_argument("--parts", type=parts, default=PARTS,
-                        help="which parts to run, comma-separated (default: all three)")
+                        help="which parts to run, comma-separated (default: all four; counts "
+                        "needs valgrind and gcc and is left out with the reason without them)")
     parser.add_argument("--device", choices=("cpu", "cuda", "all"), default="all",
                         help="devices for device-generic tests (default: all; absent ones are skipped)")
     parser.add_argument("--hypothesis-profile", choices=tuple(profiles.PROFILES), default=None,
@@ -106,6 +108,9 @@ def parse_args(argv):
         except pytest.UsageError as error:
             parser.error(str(error))
         return args  # the self-check writes no result file
+    args.counts_unavailable = counts_unavailable() if "counts" in args.parts else None
+    if args.counts_unavailable and args.parts != PARTS:
+        parser.error(f"--parts counts: {args.counts_unavailable}")
     args.results_dir = (args.results_dir or results.results_dir()).resolve()
     try:
         args.results_dir.mkdir(parents=True, exist_ok=True)
@@ -254,8 +259,33 @@ def run_benchmarks(args) -> PartResult:
     return PartResult("benchmarks", exit_code, write(document, args), lines)
 
 
+def counts_unavailable() -> str | None:
+    from suite.benchmarks import counts
+
+    try:
+        counts.check_available()
+    except counts.CountsUnavailable as error:
+        return str(error)
+    return None
+
+
+def run_counts(args) -> PartResult:
+    """The instruction-count tier in one valgrind process (suite/benchmarks/counts.py)."""
+    from suite.benchmarks import counts as counting
+    from suite.tools import counts
+
+    if args.counts_unavailable:
+        return PartResult("counts", 0, lines=[f"not run: {args.counts_unavailable}"])
+    try:
+        document = counts.document(list(counting.WORKLOADS), counting.DEFAULT_REPEATS,
+                                   ["python", "-m", "suite", "--parts", "counts"])
+    except counting.CountsUnavailable as error:
+        return PartResult("counts", 1, lines=[f"error: {error}; no result file written"])
+    return PartResult("counts", 0, write(document, args), counts.summary_lines(document))
+
+
 RUNNERS = {"conformance": run_conformance, "convergence": run_convergence,
-           "benchmarks": run_benchmarks}
+           "benchmarks": run_benchmarks, "counts": run_counts}
 
 
 def run_self_check(args) -> int:

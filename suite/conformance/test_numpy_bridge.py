@@ -210,6 +210,7 @@ print("ok")
 CHILD_TIMEOUT = 120  # seconds: importing torch on a loaded 2-core machine takes a few
 
 
+@pytest.mark.subprocess
 def test_torch_from_dlpack_of_negative_strides_refuses_or_shares():
     """torch.from_dlpack of an array with negative strides either raises (torch's strides are
     non-negative) or gives the view's values; it never crashes the interpreter."""

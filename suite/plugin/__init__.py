@@ -247,8 +247,16 @@ def pytest_collection_modifyitems(config, items):
         (left_out if device is not None and device not in chosen else kept).append(item)
     if left_out:
         config.hook.pytest_deselected(items=left_out)
-        items[:] = kept
         config.stash[EXCLUDED_DEVICES].update(item.callspec.params["device"] for item in left_out)
+    # Slowest first: pytest-xdist hands tests out in this order, and a fresh interpreter or a
+    # training run handed out last leaves one worker running alone at the end (a stable sort:
+    # each module's order is kept).
+    items[:] = sorted(kept, key=lambda item: not starts_slow(item))
+
+
+def starts_slow(item) -> bool:
+    training = suite_item(item) and item.path.parent.name == "convergence"
+    return bool(item.get_closest_marker("subprocess")) or training
 
 
 @pytest.fixture(scope="session")

@@ -173,13 +173,24 @@ def test_benchmarks_compare_against_the_first_and_show_the_gate(tmp_path, capsys
     assert '<td class="bad">REGRESSION</td>' not in build(capsys, tmp_path, baseline, slower).read_text()
 
 
-def test_convergence_shows_the_claims_and_time_to_target(tmp_path, capsys):
-    sample = json.loads(CONVERGENCE_SAMPLE.read_text())
-    text = build(capsys, tmp_path, CONVERGENCE_SAMPLE).read_text()
-    for summary in sample["summary"]:
-        for check in summary["checks"]:
-            assert f"<td>{check['claim']}</td>" in text
-    assert "time to target" in text and "target reached" in text
+def test_convergence_shows_the_claims_held_or_not_and_time_to_target():
+    """The committed sample (a real short-variant run) with its first claim made to fail."""
+    sample = not_held(json.loads(CONVERGENCE_SAMPLE.read_text()))
+    text = report.render([report.Input(1, CONVERGENCE_SAMPLE, "sample", sample)])
+    verdicts = [c["passed"] for s in sample["summary"] for c in s["checks"]]
+    assert text.count('<td class="bad">NOT held</td>') == verdicts.count(False) == 1
+    assert text.count('<td class="good">held</td>') == verdicts.count(True)
+    for run in sample["runs"]:
+        assert f'<td class="good">epoch {run["epochs_to_target"]}</td>' in text
+        assert f'<td class="num">{run["time_to_target_s"]:.1f} s</td>' in text
+
+
+def not_held(document: dict) -> dict:
+    """The document with its first claim failed."""
+    changed = copy.deepcopy(document)
+    for number, check in enumerate(c for s in changed["summary"] for c in s["checks"]):
+        check["passed"] = number != 0
+    return changed
 
 
 BAD_INPUTS = {
@@ -244,10 +255,7 @@ def test_junit_file_names_insert_the_part():
 
 def test_convergence_claims_become_junit_test_cases(tmp_path):
     document = json.loads(CONVERGENCE_SAMPLE.read_text())
-    failing = copy.deepcopy(document)
-    for number, check in enumerate(c for s in failing["summary"] for c in s["checks"]):
-        check["passed"] = number != 0
-    path = junit.write_convergence(failing, tmp_path / "junit-convergence.xml")
+    path = junit.write_convergence(not_held(document), tmp_path / "junit-convergence.xml")
     root = ET.parse(path).getroot()
     [suite_element] = root.findall("testsuite")
     cases = suite_element.findall("testcase")

@@ -361,16 +361,22 @@ def accuracy_figure(document: dict):
         axes = fig.add_subplot(1, len(summaries), index)
         runs = [r for r in document["runs"]
                 if r["model"] == summary["model"] and r["device"] == summary["device"]]
+        target = 100 * summary["target_accuracy"]
+        accuracies = [target]
         for run in runs:
             epochs = [h["epoch"] for h in run["history"]]
+            accuracies += [100 * h["test_accuracy"] for h in run["history"]]
             axes.plot(epochs, [100 * h["test_accuracy"] for h in run["history"]], marker="o",
                       markersize=3, label=f"seed {run['seed']}")
-        axes.axhline(100 * summary["target_accuracy"], color="black", linestyle="--",
-                     linewidth=1, label=f"target {100 * summary['target_accuracy']:.0f} %")
+        axes.axhline(target, color="black", linestyle="--", linewidth=1,
+                     label=f"target {target:.0f} %")
+        last = max((r["epochs"] for r in runs), default=1)
+        axes.set_xlim(0.5, last + 0.5)
+        axes.set_xticks(range(1, last + 1))
+        axes.set_ylim(max(0, min(accuracies) - 5), min(100, max(accuracies) + 5))
         axes.set_title(f"{summary['model']} on {summary['device']}", fontsize=10)
         axes.set_xlabel("epoch")
         axes.set_ylabel("test accuracy (%)")
-        axes.xaxis.get_major_locator().set_params(integer=True)
         axes.grid(alpha=0.3)
         axes.legend(fontsize=8, loc="lower right")
     fig.tight_layout()
@@ -420,14 +426,16 @@ def benchmark_section(inputs, rule: gate.Rule | None) -> str:
     runs = benchmark_runs(inputs)
     if not runs:
         return ""
-    body = []
+    per_file = []
     for run in runs:
-        body += [f"<h3>{esc(run.label)}</h3>", para(caption(run, run.benchmarks.values()), "note"),
-                 throughput_table(run)]
-    if len(runs) > 1:
-        body += comparison(runs)
-        if rule is not None:
-            body += verdicts(runs, rule)
+        per_file += [f"<h3>{esc(run.label)}</h3>", para(caption(run, run.benchmarks.values()), "note"),
+                     throughput_table(run)]
+    if len(runs) == 1:
+        return section("benchmarks", "Benchmarks", per_file)
+    # Several files: the comparison first; each file's timings (spread, rounds) folded.
+    body = comparison(runs) + (verdicts(runs, rule) if rule is not None else [])
+    body += ["<details><summary>Each file: median time, spread, rounds, threads</summary>",
+             *per_file, "</details>"]
     return section("benchmarks", "Benchmarks", body)
 
 
@@ -448,10 +456,18 @@ def throughput_table(run) -> str:
             num(f"{benchfiles.format_throughput(bench.throughput)} {bench.unit}" if timed
                 else "not timed"),
             num(benchfiles.format_seconds(bench.median) if timed else "—"),
-            num(f"{100 * float(gate.spread(bench.times)):.1f} %" if timed else "—"),
+            spread_cell(bench) if timed else num("—"),
             num(len(bench.times)), num(bench.torch_threads)])
     return table(["benchmark", "device", "throughput", "median per call", "IQR / median",
-                  "rounds", "threads"], rows)
+                  "rounds", "threads"], rows) + para(
+        f"IQR / median above {100 * gate.Rule.max_noise:g} % (marked): too noisy for the gate's "
+        "default threshold.", "note")
+
+
+def spread_cell(bench) -> str:
+    """IQR / median, marked where the gate would call the benchmark too noisy."""
+    spread = float(gate.spread(bench.times))
+    return td(f"{100 * spread:.1f} %", "warn num" if spread > gate.Rule.max_noise else "num")
 
 
 def comparison(runs) -> list:

@@ -294,14 +294,11 @@ def pytest_runtest_makereport(item, call):
     report = yield
     if report.failed and suite_item(item) and getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
         option = item.config.option
-        seed = f" --hypothesis-seed={option.hypothesis_seed}" if option.hypothesis_seed else ""
+        command = reporting.reproduce_command(item.nodeid, option.hypothesis_profile,
+                                              option.hypothesis_seed)
         report.sections.append(
-            (
-                "how to reproduce",
-                f"pytest '{item.nodeid}' -p no:xdist --hypothesis-profile={option.hypothesis_profile}"
-                f"{seed}\n(or add the @reproduce_failure(...) line printed above to the test)",
-            )
-        )
+            ("how to reproduce",
+             f"{command}\n(or add the @reproduce_failure(...) line printed above to the test)"))
     return report
 
 

@@ -53,6 +53,13 @@ def device_of(nodeid: str) -> str | None:
     return next((p for p in params if p in ("cpu", "cuda")), None)
 
 
+def reproduce_command(nodeid: str, profile: str, seed) -> str:
+    """The command that reruns one test with the same hypothesis data (seed None: the profile
+    is derandomized, its data fixed by the test's name)."""
+    return (f"pytest '{nodeid}' -p no:xdist --hypothesis-profile={profile}"
+            + (f" --hypothesis-seed={seed}" if seed else ""))
+
+
 def failure_line(report) -> str:
     crash = getattr(report.longrepr, "reprcrash", None)
     text = crash.message if crash is not None else str(report.longrepr)

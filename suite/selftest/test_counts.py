@@ -200,3 +200,13 @@ def test_one_tiny_count_end_to_end(tmp_path):
     assert 100_000 < entry["overhead_median"] < 10_000_000
     assert entry["overhead_spread"] < countgate.DEFAULT_THRESHOLD
     assert document["dependencies"]["valgrind"].startswith("valgrind-")
+
+
+def test_report_shows_counts_and_the_gate_on_two_files(tmp_path):
+    from suite.tools import report
+
+    baseline = write(counts_file({"a": 1_000_000}), tmp_path / "base")
+    changed = counts_file({"a": 1_000_000})
+    changed["counts"][0]["overhead_median"] = 1_020_000
+    page = report.render(report.load([baseline, write(changed, tmp_path / "cand")]))
+    assert "Instruction counts" in page and "REGRESSION" in page and "1,020,000" in page

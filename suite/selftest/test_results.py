@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 from types import SimpleNamespace
+from xml.etree import ElementTree
 
 import pytest
 
@@ -157,9 +158,11 @@ def test_main_job_rejects_bad_options(capsys, argv, message):
 
 @pytest.mark.subprocess
 def test_main_job_writes_a_valid_result_and_prints_a_summary(tmp_path):
+    """...and by default the HTML report of its result files; --junitxml gives pytest's XML."""
     completed = subprocess.run(
         [sys.executable, "-m", "suite", "--parts", "conformance", "--workers", "0",
-         "--device", "cpu", "-k", "tutorial_attributes", "--results-dir", str(tmp_path)],
+         "--device", "cpu", "-k", "tutorial_attributes", "--results-dir", str(tmp_path),
+         "--junitxml", str(tmp_path / "ci" / "junit.xml")],
         cwd=ROOT, capture_output=True, text=True, timeout=300,
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
@@ -169,6 +172,11 @@ def test_main_job_writes_a_valid_result_and_prints_a_summary(tmp_path):
     written = results.read(path)
     assert written["run"]["devices"] == ["cpu"]
     assert [t["outcome"] for t in written["tests"]] == ["passed"]
+    [report] = tmp_path.glob("report_*.html")
+    assert completed.stdout.rstrip().endswith(f"report: {report}")
+    assert '<section id="conformance">' in report.read_text()
+    [suite_element] = ElementTree.parse(tmp_path / "ci" / "junit-conformance.xml").getroot()
+    assert suite_element.get("tests") == "1" and suite_element.get("failures") == "0"
 
 
 @pytest.mark.skipif(bool(environment.torchvision_missing()),
@@ -220,7 +228,7 @@ def test_main_job_writes_a_valid_benchmark_file(tmp_path):
     """pytest-benchmark's fields, the raw rounds and the throughput, beside the environment."""
     completed = subprocess.run(
         [sys.executable, "-m", "suite", "--parts", "benchmarks", "--device", "cpu",
-         "-k", "test_matmul and 256", "--results-dir", str(tmp_path)],
+         "-k", "test_matmul and 256", "--results-dir", str(tmp_path), "--no-report"],
         cwd=ROOT, capture_output=True, text=True, timeout=600,
     )
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
@@ -230,6 +238,7 @@ def test_main_job_writes_a_valid_benchmark_file(tmp_path):
     assert len(matmul["stats"]["data"]) == matmul["stats"]["rounds"] >= 20
     assert benchmark["machine_info"]["environment"] == benchmark["environment"]
     [path] = tmp_path.glob("benchmark_*.json")
+    assert not list(tmp_path.glob("report_*")) and "report:" not in completed.stdout
     # pytest-benchmark's own reader still takes our file
     compared = subprocess.run(
         [sys.executable, "-c", "from pytest_benchmark.cli import main; main()", "compare", str(path)],

@@ -96,6 +96,11 @@ def load(path, label: str | None = None) -> Run:
         document = results.read(path)
     except results.ResultError as error:
         raise BenchFileError(str(error)) from None
+    return run_of(document, path, label)
+
+
+def run_of(document: dict, path: Path, label: str | None = None) -> Run:
+    """The Run of a result file already read (and validated) by results.read."""
     if document["kind"] != KIND:
         raise BenchFileError(
             f"{path}: is a {document['kind']} result file, not a benchmark result file "

@@ -4,6 +4,7 @@ each, and a summary.
     python -m suite [--parts conformance,convergence,benchmarks,counts] [--device cpu|cuda|all]
                     [--hypothesis-profile dev|ci|thorough] [--workers auto|N]
                     [--convergence full|short] [--results-dir DIR] [-k EXPRESSION]
+                    [--junitxml PATH] [--no-report]
     python -m suite --break NAME|all|list [--device ...] [--workers ...] [-k EXPRESSION]
 """
 
@@ -21,7 +22,7 @@ import pytest
 import suite
 from suite import environment
 from suite.plugin import options, profiles, reporting
-from suite.tools import results
+from suite.tools import junit, results
 
 # Relative to suite.ROOT, the rootdir of every part: the node ids read "suite/conformance/..."
 # whether the suite is a checkout or installed, and whatever the working directory.
@@ -84,6 +85,11 @@ def parse_args(argv):
     parser.add_argument("--break", dest="break_", metavar="NAME|all|list",
                         help="instead of the parts, the self-check: the tests each named breakage "
                         "(or all) names, on a torch broken on purpose; `list` lists them")
+    parser.add_argument("--junitxml", type=Path, metavar="PATH",
+                        help="JUnit XML for CI, one file per part: PATH with the part's name "
+                        "inserted (junit.xml -> junit-conformance.xml, ...)")
+    parser.add_argument("--no-report", action="store_true",
+                        help="skip the HTML report written at the end (results/report_<time>.html)")
     args = parser.parse_args(argv)
     if args.device == "cuda":
         import torch
@@ -160,6 +166,7 @@ def run_conformance(args) -> PartResult:
         pytest_args += ["-n", args.workers]
     if args.select:
         pytest_args += ["-k", args.select]
+    pytest_args += junit_args(args, "conformance")
     created = results.utc_now()
     exit_code, recorder, duration = run_pytest(pytest_args)
     stopped = unfinished("conformance", exit_code, recorder)
@@ -197,6 +204,8 @@ def run_convergence(args) -> PartResult:
             + (f", median time to it {time_to_target:.1f} s" if time_to_target is not None else ""))
         lines += [f"  {'ok' if c['passed'] else 'FAILED'} {c['claim']}: {c['detail']}"
                   for c in summary["checks"]]
+    if args.junitxml:  # no pytest run: its claims as test cases
+        junit.write_convergence(document, junit.part_path(args.junitxml, "convergence"))
     return PartResult("convergence", document["run"]["exit_code"], write(document, args), lines)
 
 
@@ -222,6 +231,7 @@ def run_benchmarks(args) -> PartResult:
         ]
         if args.select:
             pytest_args += ["-k", args.select]
+        pytest_args += junit_args(args, "benchmarks")
         # Started from inside an xdist worker (e.g. by a self-test), pytest-benchmark would read
         # the inherited PYTEST_XDIST_WORKER as "under xdist" and time nothing.
         for name in [name for name in os.environ if name.startswith("PYTEST_XDIST_")]:
@@ -296,6 +306,7 @@ def run_self_check(args) -> int:
         pytest_args += ["-n", args.workers]
     if args.select:
         pytest_args += ["-k", args.select]
+    pytest_args += junit_args(args, "break")
     exit_code, _, _ = run_pytest(pytest_args)
     return exit_code
 
@@ -312,7 +323,28 @@ def main(argv=None) -> int:
         except (OSError, results.ResultError) as error:
             outcomes.append(PartResult(part, 1, lines=[f"error: could not write the result file: {error}"]))
     print_summary(outcomes)
-    return max(outcome.exit_code for outcome in outcomes)
+    report_code = 0 if args.no_report else write_report(outcomes, args)
+    return max([report_code] + [outcome.exit_code for outcome in outcomes])
+
+
+def junit_args(args, part: str) -> list:
+    return [f"--junitxml={junit.part_path(args.junitxml.resolve(), part)}"] if args.junitxml else []
+
+
+def write_report(outcomes: list, args) -> int:
+    """The HTML report of this job's result files (suite/tools/report.py); 1 if it failed."""
+    from suite.tools import report
+
+    files = [outcome.path for outcome in outcomes if outcome.path]
+    if not files:
+        print("report: not written (no part wrote a result file)")
+        return 0
+    try:
+        print(f"report: {report.build(files, directory=args.results_dir)}")
+    except (report.ReportError, OSError) as error:
+        print(f"error: the report could not be written: {error}")
+        return 1
+    return 0
 
 
 def print_summary(outcomes: list) -> None:

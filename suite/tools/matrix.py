@@ -48,18 +48,24 @@ def find_files(paths: list[Path]) -> list[Path]:
 
 def load_releases(paths: list[Path]) -> list[dict]:
     """The newest conformance result per torch version, newest release first."""
+    newest = newest_per_release(results.read(path) for path in find_files(paths))
+    if not newest:
+        raise results.ResultError(
+            "no conformance result files found in " + ", ".join(str(p) for p in paths)
+            + " (run `tox`, or `pytest --results-dir DIR` under each release)")
+    return newest
+
+
+def newest_per_release(documents) -> list[dict]:
+    """Of result files already read: the newest completed conformance run per torch version,
+    newest release first (none: an empty list)."""
     newest = {}
-    for path in find_files(paths):
-        document = results.read(path)
+    for document in documents:
         if document["kind"] != "conformance" or document["run"]["exit_code"] not in (0, 1):
             continue  # another kind, or a run that did not complete
         torch_version = document["environment"]["torch"]
         if torch_version not in newest or document["created_utc"] > newest[torch_version]["created_utc"]:
             newest[torch_version] = document
-    if not newest:
-        raise results.ResultError(
-            "no conformance result files found in " + ", ".join(str(p) for p in paths)
-            + " (run `tox`, or `pytest --results-dir DIR` under each release)")
     return sorted(newest.values(), key=release_key, reverse=True)
 
 

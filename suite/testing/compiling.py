@@ -13,7 +13,7 @@ Every call goes through `compile_with`, which looks `torch.compile` up when it i
 breakage's monkeypatch (suite/breakages/compile.py) is the torch.compile under test.
 
 `--compile quick` (the default) runs every test with aot_eager on a few of its cases, and inductor
-on one (suite/conformance/test_compile.py: QUICK_CASES); `--compile full` (the main job) runs
+on none (suite/conformance/test_compile.py: QUICK_CASES, QUICK_INDUCTOR); `--compile full` (the main job) runs
 every case on every backend: on a 2-core CPU an inductor compile takes seconds, its first one
 in a process tens of seconds.
 """

@@ -88,9 +88,11 @@ TRAINING_CASES = {  # id: (model, optimizer, its lr, batch)
 }
 
 
-def training_step_call(device, model_name, optimizer_name, lr, batch):
+def training_step_call(device, model_name, optimizer_name, lr, batch, wrap=None):
+    """fn: one training step; `wrap(model)` (e.g. torch.compile) is what the forward calls."""
     torch.manual_seed(0)
     model = getattr(models, model_name)().to(device)
+    forward = wrap(model) if wrap else model
     optimizer = getattr(torch.optim, optimizer_name)(model.parameters(), lr=lr)
     loss_fn = torch.nn.CrossEntropyLoss()
     images = torch.rand(batch, 1, 28, 28, device=device)
@@ -98,7 +100,7 @@ def training_step_call(device, model_name, optimizer_name, lr, batch):
 
     def step():
         optimizer.zero_grad()
-        loss = loss_fn(model(images), labels)
+        loss = loss_fn(forward(images), labels)
         loss.backward()
         optimizer.step()
         return loss

@@ -61,6 +61,13 @@ def pytest_addoption(parser):
         "epochs on three seeds, several minutes on a CPU)",
     )
     parser.addoption(
+        "--compile",
+        choices=("quick", "full"),
+        default="quick",
+        help="torch.compile tests: quick (aot_eager, and inductor on a few cases; default) or "
+        "full (every case on every backend, the torchvision models too; minutes on a CPU)",
+    )
+    parser.addoption(
         "--break",
         dest="break_",
         metavar="NAME|all|list",
@@ -145,6 +152,8 @@ def pytest_configure(config):
     # Nothing a test does may touch the user's caches: torch.hub and dataset roots are temporary.
     config.suite_torch_home = tempfile.mkdtemp(prefix="suite-torch-home-")
     os.environ["TORCH_HOME"] = config.suite_torch_home
+    # torch.compile's inductor caches too (per session, per xdist worker): a cold start every run
+    os.environ["TORCHINDUCTOR_CACHE_DIR"] = os.path.join(config.suite_torch_home, "inductor")
     if config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(ShareSeedWithWorkers())
     if config.getoption("results_dir") and not hasattr(config, "workerinput"):

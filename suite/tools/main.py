@@ -3,8 +3,8 @@ each, and a summary.
 
     python -m suite [--parts conformance,convergence,benchmarks,counts] [--device cpu|cuda|all]
                     [--hypothesis-profile dev|ci|thorough] [--workers auto|N]
-                    [--convergence full|short] [--results-dir DIR] [-k EXPRESSION]
-                    [--junitxml PATH] [--no-report]
+                    [--convergence full|short] [--compile full|quick] [--results-dir DIR]
+                    [-k EXPRESSION] [--junitxml PATH] [--no-report]
     python -m suite --break NAME|all|list [--device ...] [--workers ...] [-k EXPRESSION]
 """
 
@@ -80,6 +80,9 @@ def parse_args(argv):
                         help="where the result files go (default: ./results)")
     parser.add_argument("--convergence", choices=("full", "short"), default="full",
                         help="full: three seeds, the documented epochs (default); short: one seed")
+    parser.add_argument("--compile", choices=("full", "quick"), default="full",
+                        help="torch.compile tests and benchmarks: full, every case on every "
+                        "backend (default); quick: aot_eager and one inductor case")
     parser.add_argument("-k", dest="select", metavar="EXPRESSION",
                         help="run only the conformance tests and benchmarks pytest -k selects")
     parser.add_argument("--break", dest="break_", metavar="NAME|all|list",
@@ -160,7 +163,7 @@ def counts_line(summary: dict, duration: float) -> str:
 def run_conformance(args) -> PartResult:
     pytest_args = [
         CONFORMANCE_TESTS, "-p", "no:cacheprovider", "--device", args.device,
-        "--hypothesis-profile", args.hypothesis_profile,
+        "--hypothesis-profile", args.hypothesis_profile, "--compile", args.compile,
     ]
     if args.workers != "0":
         pytest_args += ["-n", args.workers]
@@ -227,7 +230,7 @@ def run_benchmarks(args) -> PartResult:
         raw = Path(scratch) / "benchmark.json"
         pytest_args = [
             BENCHMARK_TESTS, "-p", "no:cacheprovider", "-n", "0", "--device", args.device,
-            "--benchmark-enable", f"--benchmark-json={raw}", *BENCHMARK_OPTIONS,
+            "--compile", args.compile, "--benchmark-enable", f"--benchmark-json={raw}", *BENCHMARK_OPTIONS,
         ]
         if args.select:
             pytest_args += ["-k", args.select]

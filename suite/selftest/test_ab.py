@@ -36,21 +36,51 @@ def test_random_order_is_balanced_and_seeded(pairs):
     assert len(shuffles) > 1
 
 
-def test_the_pairs_run_in_the_given_order(monkeypatch):
-    started = []
+def test_slices_alternate_within_a_pair():
+    assert ab.slice_orders("AB", 4) == ["AB", "BA", "AB", "BA"]
+    assert ab.slice_orders("BA", 3) == ["BA", "AB", "BA"]
 
-    def fake_worker(side, timeout_s, benchmarks, **options):
-        started.append(side.name)
-        return {"environment": {"torch": side.name, "python": "3", "git_commit": None},
-                "selected": [CHEAP], "rounds": {CHEAP: [1.0 if side.name == "A" else 1.1]}}
 
-    monkeypatch.setattr(ab, "run_worker", fake_worker)
+class FakeWorker:
+    """A measuring process that answers at once: B's calls last 1.1 times A's."""
+
+    log = []
+
+    def __init__(self, side, patterns, options, timeout_s):
+        self.name = side.name
+        self.log.append(f"start {side.name}")
+
+    def answer(self):
+        return {"environment": {"torch": self.name, "python": "3", "git_commit": None},
+                "benchmarks": [CHEAP], "selected": [CHEAP]}
+
+    def ask(self, command):
+        self.log.append(self.name)
+        return {"rounds": [1.0 if self.name == "A" else 1.1] * 3}
+
+    def close(self, kill=False):
+        self.log.append(f"end {self.name}")
+
+
+def test_the_pairs_and_slices_run_in_the_given_order(monkeypatch, capsys):
+    FakeWorker.log = []
+    monkeypatch.setattr(ab, "Worker", FakeWorker)
     sides = {name: ab.Side(name, Path(sys.executable), ROOT) for name in "AB"}
-    environments, judgements = ab.measure_pairs(sides, [CHEAP], ["AB", "BA", "BA"], {}, 10,
-                                                progress=lambda line: None)
-    assert "".join(started) == "ABBABA"
+    environments, judgements = ab.measure_pairs(sides, [CHEAP], ["AB", "BA"], {}, 10, slices=2,
+                                                budget_s=0.2)
+    assert FakeWorker.log == ["start A", "start B", "A", "B", "B", "A", "end A", "end B",
+                              "start B", "start A", "B", "A", "A", "B", "end B", "end A"]
     assert environments["B"]["torch"] == "B"
-    assert judgements[0].a_seconds == [1.0] * 3 and np.allclose(judgements[0].ratios, 1.1)
+    [j] = judgements
+    assert j.a_seconds == [1.0, 1.0] and np.allclose(j.ratios, 1.1)
+    assert len(j.a_rounds[0]) == 6  # two slices of three rounds
+    assert "pair 2/2 (BA): B/A 1.100" in capsys.readouterr().out
+
+
+def test_sides_that_select_different_benchmarks_are_refused():
+    ready = {"A": {"selected": [CHEAP, "x"]}, "B": {"selected": [CHEAP, "y"]}}
+    with pytest.raises(ab.ABError, match="only on side A: x; only on side B: y"):
+        ab.same_selection(ready)
 
 
 # --- the statistics on generated pairs ----------------------------------------------------------
@@ -203,7 +233,7 @@ def document(tmp_path, ratio=1.0, plant=0.0, pairs=8, seed=0):
     sides = {"A": ab.Side("A", Path(sys.executable), ROOT),
              "B": ab.Side("B", Path(sys.executable), ROOT, plant)}
     settings = {"pairs": pairs, "order": "alternate", "seed": None, "threshold": 0.05,
-                "alpha": 0.05, "confidence": 0.95, "threads": 1, "budget_s": 0.3,
+                "alpha": 0.05, "confidence": 0.95, "threads": 1, "budget_s": 0.4, "slices": 4, "clock": "wall",
                 "device": "cpu", "bootstrap_resamples": ab.BOOTSTRAP_RESAMPLES}
     return ab.document_of(
         created=datetime(2026, 12, 2, 3, seed, tzinfo=timezone.utc), sides=sides,
@@ -307,7 +337,7 @@ def test_an_existing_chart_is_not_replaced(tmp_path, capsys):
 
 def test_a_measuring_process_that_overruns_times_out_with_a_message(tmp_path, capsys):
     outcome = run_ab(capsys, "--timeout-s", 0.05, "--results-dir", tmp_path, "--no-png")
-    assert_one_line_error(outcome, "side A", "did not finish within 0.05 s")
+    assert_one_line_error(outcome, "side A", "did not answer within 0.05 s")
     assert not any(tmp_path.iterdir())
 
 

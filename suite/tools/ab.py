@@ -36,14 +36,16 @@ written unless the whole run completed.
 """
 
 import argparse
-import fnmatch
+import contextlib
 import inspect
 import json
 import math
 import os
+import queue
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,6 +59,7 @@ from suite.tools.cli import fail, warn
 from suite.tools.gate import fraction, holm
 
 WORKER = Path(__file__).resolve().parent / "ab_worker.py"
+ANSWER = "ANSWER "  # ab_worker.ANSWER: the prefix of the measuring process's answers
 KIND = "ab"
 SIDES = ("A", "B")
 SLOWER, FASTER, SAME, UNSTABLE = "slower", "faster", "same", "unstable"
@@ -187,35 +190,101 @@ def pairs_needed(benchmarks: int, alpha: float) -> int:
 
 # --- the measuring processes ------------------------------------------------------------------
 
-def worker_command(side: Side, out: Path, *, probe=False, benchmarks=(), threads=1,
-                   budget_s=0.3, device="cpu") -> list:
-    command = [str(side.python), str(WORKER), "--checkout", str(side.checkout), "--out", str(out),
-               "--threads", str(threads), "--budget-s", str(budget_s), "--device", device,
-               "--plant", str(side.plant)]
-    for name in benchmarks:
-        command += ["--bench", name]
-    return command + ["--probe"] if probe else command
+class Worker:
+    """One fresh measuring process of a side (suite/tools/ab_worker.py), asked for timings one
+    slice at a time; every wait has a deadline, and the process never outlives the run."""
 
-
-def run_worker(side: Side, timeout_s: float, **options) -> dict:
-    """One fresh measuring process of `side`; its answer, or ABError saying why there is none."""
-    with tempfile.TemporaryDirectory(prefix="suite-ab-") as folder:
-        out = Path(folder) / "answer.json"
-        command = worker_command(side, out, **options)
+    def __init__(self, side: Side, patterns, options: dict, timeout_s: float):
+        self.side, self.timeout_s = side, timeout_s
+        command = [str(side.python), str(WORKER), "--checkout", str(side.checkout),
+                   "--threads", str(options["threads"]), "--device", options["device"],
+                   "--plant", str(side.plant), "--clock", options["clock"]]
+        for pattern in patterns:
+            command += ["--bench", pattern]
+        self.stderr = tempfile.TemporaryFile("w+")
         try:
-            done = subprocess.run(command, cwd=side.checkout, capture_output=True, text=True,
-                                  timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            raise ABError(f"{side.describe()}: the measuring process did not finish within "
-                          f"{timeout_s:g} s (--timeout-s)") from None
+            self.process = subprocess.Popen(command, cwd=side.checkout, stdin=subprocess.PIPE,
+                                            stdout=subprocess.PIPE, stderr=self.stderr,
+                                            text=True, bufsize=1)
         except OSError as error:
+            self.stderr.close()
             raise ABError(f"{side.describe()}: cannot start {side.python}: "
                           f"{error.strerror or error}") from None
-        if done.returncode != 0 or not out.exists():
-            lines = [line for line in done.stderr.splitlines() if line.strip()]
-            reason = lines[-1] if lines else f"exit status {done.returncode}"
-            raise ABError(f"{side.describe()}: {reason}")
-        return json.loads(out.read_text())
+        self.lines = queue.Queue()
+        threading.Thread(target=self.read_lines, daemon=True).start()
+
+    def read_lines(self):
+        for line in self.process.stdout:
+            if line.startswith(ANSWER):
+                self.lines.put(line[len(ANSWER):])
+        self.lines.put(None)
+
+    def answer(self) -> dict:
+        try:
+            line = self.lines.get(timeout=self.timeout_s)
+        except queue.Empty:
+            raise ABError(f"{self.side.describe()}: the measuring process did not answer within "
+                          f"{self.timeout_s:g} s (--timeout-s)") from None
+        if line is None:
+            raise ABError(f"{self.side.describe()}: {self.failure()}")
+        return json.loads(line)
+
+    def failure(self) -> str:
+        try:
+            code = self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            code = None
+        self.stderr.seek(0)
+        lines = [line for line in self.stderr.read().splitlines() if line.strip()]
+        return lines[-1] if lines else f"the measuring process ended (exit status {code})"
+
+    def ask(self, command: dict) -> dict:
+        try:
+            self.process.stdin.write(json.dumps(command) + "\n")
+            self.process.stdin.flush()
+        except OSError:
+            raise ABError(f"{self.side.describe()}: {self.failure()}") from None
+        return self.answer()
+
+    def close(self, kill: bool = False):
+        """End of input ends the process; `kill` (a run that failed) does not wait for it."""
+        try:
+            if kill:
+                self.process.kill()
+            self.process.stdin.close()
+            self.process.wait(timeout=10)
+        except (OSError, subprocess.TimeoutExpired):
+            self.process.kill()
+            self.process.wait()
+        finally:
+            self.stderr.close()
+
+
+@contextlib.contextmanager
+def started(sides, order: str, patterns, options: dict, timeout_s: float):
+    """Both sides' fresh processes, started in `order` (their imports of torch overlap), each
+    having reported its environment and selection; killed on the way out if still running."""
+    workers = {}
+    try:
+        for name in order:
+            workers[name] = Worker(sides[name], patterns, options, timeout_s)
+        ready = {name: workers[name].answer() for name in order}
+        yield workers, ready
+    except BaseException:
+        for worker in workers.values():
+            worker.close(kill=True)
+        raise
+    for worker in workers.values():
+        worker.close()
+
+
+def same_selection(ready: dict) -> list:
+    a, b = ready["A"]["selected"], ready["B"]["selected"]
+    if a != b:
+        only = [f"only on side {side}: {', '.join(n for n in mine if n not in theirs)}"
+                for side, mine, theirs in (("A", a, b), ("B", b, a)) if set(mine) - set(theirs)]
+        raise ABError(f"the selection differs between the sides ({'; '.join(only)})")
+    return a
 
 
 def check_side(side: Side) -> None:
@@ -228,25 +297,34 @@ def check_side(side: Side) -> None:
         raise ABError(f"side {side.name}: {side.python} is not an executable file")
 
 
-def measure_pairs(sides: dict, patterns: list, orders: list, options: dict, timeout_s: float,
-                  progress=print) -> tuple:
-    """({side: environment record}, judgements with the timings filled in). The first
-    process resolves the --bench globs; every later one is given the names it chose, so a
-    side that lacks one of them fails with that name."""
-    environments, judgements, names = {}, None, list(patterns)
+def slice_orders(order: str, slices: int) -> list:
+    """Within a pair: the pair's order in the first slice, then swapped every slice."""
+    return [order if index % 2 == 0 else order[::-1] for index in range(slices)]
+
+
+def measure_pairs(sides: dict, patterns, orders: list, options: dict, timeout_s: float,
+                  slices: int, budget_s: float, progress=print) -> tuple:
+    """({side: environment record}, judgements with the timings filled in). Per pair, two
+    fresh processes; per benchmark, `slices` turns each, alternating, of budget_s / slices."""
+    environments, judgements = {}, None
     for index, order in enumerate(orders, 1):
-        for name in order:
-            answer = run_worker(sides[name], timeout_s, benchmarks=names, **options)
-            environments.setdefault(name, answer["environment"])
+        with started(sides, order, patterns, options, timeout_s) as (workers, ready):
+            names = same_selection(ready)
+            for name in order:
+                environments.setdefault(name, ready[name]["environment"])
             if judgements is None:
-                names = answer["selected"]
                 judgements = [Judgement(benchmark, [], []) for benchmark in names]
+                print_sides(sides, environments)
             for j in judgements:
-                rounds = answer["rounds"][j.name]
-                (j.a_rounds if name == "A" else j.b_rounds).append(rounds)
-                (j.a_seconds if name == "A" else j.b_seconds).append(float(np.median(rounds)))
-        if index == 1:
-            print_sides(sides, environments)
+                rounds = {"A": [], "B": []}
+                for turn in slice_orders(order, slices):
+                    for name in turn:
+                        command = {"bench": j.name, "budget_s": budget_s / slices}
+                        rounds[name] += workers[name].ask(command)["rounds"]
+                j.a_rounds.append(rounds["A"])
+                j.b_rounds.append(rounds["B"])
+                j.a_seconds.append(float(np.median(rounds["A"])))
+                j.b_seconds.append(float(np.median(rounds["B"])))
         ratios = "  ".join(f"{j.b_seconds[-1] / j.a_seconds[-1]:.3f}" for j in judgements)
         progress(f"pair {index}/{len(orders)} ({order}): B/A {ratios}")
     return environments, judgements
@@ -361,12 +439,19 @@ def parse_args(argv):
                         help="level of the bootstrap interval (default 0.95)")
     parser.add_argument("--threads", type=int, default=1,
                         help="torch's intra-op threads in the measuring processes (default 1)")
-    parser.add_argument("--budget-s", type=float, default=0.3,
-                        help="seconds of timed rounds per benchmark and process (default 0.3)")
+    parser.add_argument("--budget-s", type=float, default=0.4,
+                        help="seconds of timed rounds per benchmark and process (default 0.4)")
+    parser.add_argument("--slices", type=int, default=4,
+                        help="turns per benchmark and process: the sides alternate every "
+                        "budget-s / slices seconds (default 4)")
+    parser.add_argument("--clock", choices=("wall", "cpu"), default="wall",
+                        help="wall: elapsed time (default); cpu: the process's CPU time, which "
+                        "leaves out waiting for a core on a loaded machine")
     parser.add_argument("--device", default="cpu", choices=("cpu", "cuda"),
                         help="where the workloads run (default cpu)")
     parser.add_argument("--timeout-s", type=float, default=300,
-                        help="limit for one measuring process (default 300 s)")
+                        help="limit for each answer of a measuring process: its start, or one "
+                        "slice (default 300 s)")
     parser.add_argument("--results-dir", type=Path, help="where the result file goes "
                         "(default ./results)")
     parser.add_argument("--png", type=Path, metavar="PATH",
@@ -383,7 +468,7 @@ def parse_args(argv):
     for name in ("alpha", "confidence"):
         if not 0 < getattr(args, name) < 1:
             parser.error(f"--{name} must be between 0 and 1, got {getattr(args, name)}")
-    for name in ("threads",):
+    for name in ("threads", "slices"):
         if getattr(args, name) < 1:
             parser.error(f"--{name} must be at least 1")
     for name in ("budget_s", "timeout_s"):
@@ -416,7 +501,7 @@ def run(args, argv) -> int:
     sides = sides_of(args)
     for side in sides.values():
         check_side(side)
-    options = {"threads": args.threads, "budget_s": args.budget_s, "device": args.device}
+    options = {"threads": args.threads, "device": args.device, "clock": args.clock}
     patterns = args.bench or DEFAULT_BENCHMARKS
     if args.list:
         return list_benchmarks(sides, patterns if args.bench else ["*"], options, args.timeout_s)
@@ -432,7 +517,8 @@ def run(args, argv) -> int:
             raise ABError(problem)
     rule = Rule(args.threshold, args.alpha, args.confidence)
     orders = pair_orders(args.pairs, args.order, args.seed)
-    environments, judgements = measure_pairs(sides, patterns, orders, options, args.timeout_s)
+    environments, judgements = measure_pairs(sides, patterns, orders, options, args.timeout_s,
+                                             args.slices, args.budget_s)
     judge(judgements, rule)
     needed = pairs_needed(len(judgements), rule.alpha)
     if args.pairs < needed:
@@ -446,7 +532,8 @@ def run(args, argv) -> int:
     exit_code = 1 if slower and args.fail_on_slower else 0
     settings = {"pairs": args.pairs, "order": args.order, "seed": args.seed,
                 "threshold": rule.threshold, "alpha": rule.alpha, "confidence": rule.confidence,
-                "threads": args.threads, "budget_s": args.budget_s, "device": args.device,
+                "threads": args.threads, "budget_s": args.budget_s, "slices": args.slices,
+                "clock": args.clock, "device": args.device,
                 "bootstrap_resamples": BOOTSTRAP_RESAMPLES}
     document = document_of(
         created=created, sides=sides, environments=environments,
@@ -460,8 +547,8 @@ def run(args, argv) -> int:
 
 
 def list_benchmarks(sides, patterns, options, timeout_s) -> int:
-    offered = {name: run_worker(side, timeout_s, probe=True, benchmarks=patterns, **options)
-               for name, side in sides.items()}
+    with started(sides, "AB", patterns, options, timeout_s) as (_, offered):
+        pass
     b_names = set(offered["B"]["selected"])
     for name in offered["A"]["selected"]:
         print(name if name in b_names else f"{name}  (side A only)")

@@ -154,7 +154,7 @@ def parse_args(argv):
     run.add_argument("--runs", type=int, default=10, help="A/A runs, and as many planted")
     run.add_argument("--pairs", type=int, default=6)
     run.add_argument("--bench", action="append", help="default: test_matmul[cpu-float32-256]")
-    run.add_argument("--budget-s", type=float, default=0.2)
+    run.add_argument("--budget-s", type=float, default=0.4)
     run.add_argument("--max-minutes", type=float, default=30)
     summary = commands.add_parser("summary", help="the figures of the result files in DIR")
     summary.add_argument("directory", type=Path)

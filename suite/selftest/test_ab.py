@@ -267,9 +267,9 @@ def test_power_summary_counts_alarms_catches_and_the_gates_verdicts(tmp_path):
         results.write(document(tmp_path, ratio=1.10, plant=0.1, seed=seed), tmp_path)
     lines = ab_power.summary_lines(ab_power.load_runs(tmp_path))
     assert lines[0].startswith("A/B, A/A runs: 0 of 3 runs with a false alarm")
-    assert lines[1].startswith("separate-runs gate on the same A/A processes:")
-    assert "of 24 pairs fail" in lines[1]
-    assert lines[2].startswith("A/B, planted 10 % slowdown in B: caught in 2 of 2 runs")
+    assert lines[1].startswith("separate-runs gate on the same A/A processes, A against B")
+    assert "of 24 fail" in lines[1] and "of 21 fail" in lines[2]  # 3 runs of 8 pairs
+    assert lines[3].startswith("A/B, planted 10 % slowdown in B: caught in 2 of 2 runs")
 
 
 # --- the command: bad input (in this process, but for the measuring processes), then a tiny run

@@ -3,17 +3,20 @@ the same time, alternately?
 
     python -m suite.tools.ab [--python-a PY] [--python-b PY] [--checkout-a DIR] [--checkout-b DIR]
                              [--bench GLOB ...] [--pairs N] [--order alternate|random]
+                             [--budget-s 0.4] [--slices 4] [--clock wall|cpu] [--threads 1]
                              [--threshold 5%] [--alpha 0.05] [--confidence 0.95]
                              [--results-dir DIR] [--png PATH | --no-png] [--list]
 
 A side is an interpreter (a venv's or tox env's python: another torch) and a checkout of the
 suite (another branch: its workloads and whatever torch code it patches); each defaults to
-the interpreter and checkout running this command. For every pair, each side runs the
-selected benchmarks in a fresh process (suite/tools/ab_worker.py: one import of torch, then
-warm-up and timed rounds per benchmark, one thread unless --threads), A then B, then B then A
-in the next pair (--order alternate; random: a shuffled, balanced order), so that drift and
-a neighbour's job fall on both sides alike. A process's figure for a benchmark is the median
-of its rounds, in seconds per call.
+the interpreter and checkout running this command. Every pair starts one fresh process per
+side (suite/tools/ab_worker.py: one import of torch; the two imports overlap), then times
+each selected benchmark in turns: --slices turns per side of --budget-s / --slices seconds,
+alternating A B B A ... (one thread unless --threads; a warm-up before a benchmark's first
+turn, a short one before each later turn). The first side alternates between pairs too
+(--order alternate; random: a shuffled, balanced order), so that drift and a neighbour's job
+fall on both sides alike. A process's figure for a benchmark is the median of its rounds, in
+seconds per call of --clock (wall: elapsed; cpu: the process's CPU time).
 
 The judgement, per benchmark, on the pairs' ratios B / A:
   - the estimate is the median ratio (the exponential of the median log-ratio);

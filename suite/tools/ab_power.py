@@ -13,10 +13,13 @@ until --runs of each or --max-minutes; then prints the summary.
 `summary` reads the result files in DIR and re-judges them from their raw timings:
   - A/A runs: a false alarm is a run with any benchmark "faster" or "slower";
   - planted runs: a benchmark is caught when it is "slower";
-  - the separate-runs gate (python -m suite.tools.gate's rule, `gate.judge` on the very
-    rounds the command reads from benchmark files): each pair's A process as the baseline run,
-    its B process as the candidate, one file per process; a false alarm is a pair of an A/A
-    run that the gate fails, a catch a planted pair it fails.
+  - the separate-runs gate (python -m suite.tools.gate's rule: `gate.judge`, what the command
+    runs on the rounds it reads from two benchmark files), one process's rounds as one run:
+    (1) each pair's A process as the baseline, its B process as the candidate (their turns
+    interleaved: kinder to the gate than separate runs are); (2) in A/A runs, each A process
+    against the next pair's A process (separate processes, never interleaved: what CI's
+    "main's run, then the branch's run" gives). A false alarm is an A/A comparison the gate
+    fails; a catch a planted pair it fails.
 """
 
 import argparse
@@ -91,14 +94,26 @@ def process_run(document, side: int, pair: int) -> benchfiles.Run:
                           document["sides"][side]["environment"], benchmarks)
 
 
-def gate_verdicts(document) -> list:
-    """Per pair: the gate's verdicts (benchmark -> verdict) with A's process as the baseline."""
+def gate_verdicts(document, consecutive: bool = False) -> list:
+    """The gate's verdicts ({benchmark: verdict}) per comparison: each pair's A process against
+    its B process, or (consecutive) each A process against the next pair's A process."""
     verdicts = []
-    for pair in range(document["settings"]["pairs"]):
-        baseline, candidate = process_run(document, 0, pair), process_run(document, 1, pair)
+    pairs = document["settings"]["pairs"]
+    for pair in range(pairs - 1 if consecutive else pairs):
+        baseline = process_run(document, 0, pair)
+        candidate = process_run(document, 0, pair + 1) if consecutive else process_run(
+            document, 1, pair)
         judged = gate.judge(baseline, candidate, list(baseline.benchmarks), gate.Rule())
         verdicts.append({j.fullname: j.verdict for j in judged})
     return verdicts
+
+
+def gate_counts(comparisons) -> tuple:
+    """(comparisons failed, comparisons with a benchmark flagged too noisy)."""
+    failed = sum(any(v in gate.FAILING for v in c.values()) for c in comparisons)
+    noisy = sum(any(v in (gate.TOO_NOISY, gate.REGRESSION_NOISY) for v in c.values())
+                for c in comparisons)
+    return failed, noisy
 
 
 def summary_lines(documents) -> list:
@@ -110,15 +125,18 @@ def summary_lines(documents) -> list:
         alarms = sum(any(j.verdict in ab.CHANGED for j in run) for run in judged)
         verdicts = [j.verdict for run in judged for j in run]
         ratios = [j.ratio for run in judged for j in run]
-        gate_pairs = [v for d in aa for v in gate_verdicts(d)]
-        gate_alarms = sum(any(x in gate.FAILING for x in pair.values()) for pair in gate_pairs)
-        noisy = sum(any(x in (gate.TOO_NOISY, gate.REGRESSION_NOISY) for x in pair.values())
-                    for pair in gate_pairs)
+        paired = [v for d in aa for v in gate_verdicts(d)]
+        consecutive = [v for d in aa for v in gate_verdicts(d, consecutive=True)]
         lines += [
             f"A/B, A/A runs: {alarms} of {len(aa)} runs with a false alarm "
             f"({count_text(verdicts)}; median ratios {min(ratios):.3f} to {max(ratios):.3f})",
-            f"separate-runs gate on the same A/A processes: {gate_alarms} of {len(gate_pairs)} "
-            f"pairs fail, {noisy} flagged too noisy",
+            "separate-runs gate on the same A/A processes, A against B of each pair: "
+            "{} of {} fail, {} flagged too noisy".format(*gate_counts(paired)[:1], len(paired),
+                                                         gate_counts(paired)[1]),
+            "separate-runs gate on the same A/A processes, each A against the next pair's A: "
+            "{} of {} fail, {} flagged too noisy".format(gate_counts(consecutive)[0],
+                                                         len(consecutive),
+                                                         gate_counts(consecutive)[1]),
         ]
     if slowed:
         judged = [rejudged(d) for d in slowed]
@@ -126,7 +144,7 @@ def summary_lines(documents) -> list:
         verdicts = [j.verdict for run in judged for j in run]
         ratios = [j.ratio for run in judged for j in run]
         gate_pairs = [v for d in slowed for v in gate_verdicts(d)]
-        gate_caught = sum(all(x in gate.FAILING for x in pair.values()) for pair in gate_pairs)
+        gate_caught = sum(all(v in gate.FAILING for v in pair.values()) for pair in gate_pairs)
         lines += [
             f"A/B, planted 10 % slowdown in B: caught in {caught} of {len(slowed)} runs "
             f"({count_text(verdicts)}; median ratios {min(ratios):.3f} to {max(ratios):.3f})",

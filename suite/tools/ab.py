@@ -74,7 +74,7 @@ DEFAULT_BENCHMARKS = (  # cheap, and each a different part of torch
     "test_training_step[cpu-mlp_sgd-batch64]",
     "test_dataloader[cpu-workers0]",
 )
-DEFAULT_PAIRS = 10  # about 3 minutes of the default selection on a loaded 2-core VM
+DEFAULT_PAIRS = 10  # 8 can show a change in the default five benchmarks at alpha 0.05
 BOOTSTRAP_RESAMPLES = 2000
 BOOTSTRAP_SEED = 0
 

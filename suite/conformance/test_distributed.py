@@ -20,7 +20,7 @@ torch.utils.data.distributed.DistributedSampler):
   every rank (seed + epoch).
 
 Oracles: numpy's reductions over the ranks' arrays, the mean-squared-error gradient written out
-in numpy, BatchNorm's running-statistics update formula, set arithmetic, string prefixes, and
+in numpy, BatchNorm's running-statistics update (reference/nn.py), set arithmetic, string prefixes, and
 (for k training steps of the seed models, as torch.compile is checked against eager) the same
 steps in one process on the whole batch, in float64. The ranks compute; the parent asserts.
 Ranks: suite/testing/distributed.py (Note [ranks]); a breakage reaches them.
@@ -33,6 +33,7 @@ import torch.distributed as dist
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from reference import nn as ref
 from suite.testing.distributed import RankFailed, rank_device, rank_groups, ranks  # noqa: F401
 from suite.testing.models import ConvBnConv, Net, NeuralNetwork
 from suite.testing.strategies import arrays, shapes
@@ -271,8 +272,7 @@ def test_ddp_init_sync_is_refused_before_it_exists(ranks, device, world_size):
 
 
 def buffers_on_rank(rank, world_size, device, batches, broadcast_buffers):
-    torch.manual_seed(0)
-    model = ddp(torch.nn.BatchNorm1d(batches[0][0].shape[1], dtype=torch.float64), device, rank,
+    model = ddp(torch.nn.BatchNorm2d(batches[0][0].shape[1], dtype=torch.float64), device, rank,
                 broadcast_buffers=broadcast_buffers)
     for step in batches:
         model(tensor_on(step[rank], device, rank)).sum().backward()
@@ -281,31 +281,28 @@ def buffers_on_rank(rank, world_size, device, batches, broadcast_buffers):
             int(module.num_batches_tracked)]
 
 
-def batchnorm_update(mean, var, batch, momentum=0.1):
-    """running = (1 - momentum) * running + momentum * batch statistic (unbiased variance)."""
-    return ((1 - momentum) * mean + momentum * batch.mean(axis=0),
-            (1 - momentum) * var + momentum * batch.var(axis=0, ddof=1))
-
-
 @WORLD_SIZES
 @pytest.mark.parametrize("broadcast_buffers", (True, False), ids=("broadcast", "local"))
 @ON_RANKS
 @given(data=st.data())
 def test_broadcast_buffers_syncs_batchnorm_statistics_from_rank_0(
         ranks, device, world_size, broadcast_buffers, data):
-    """Two training forwards of BatchNorm1d under DDP: with broadcast_buffers=True each forward
+    """Two training forwards of BatchNorm2d under DDP: with broadcast_buffers=True each forward
     starts from rank 0's running statistics; with False each rank keeps its own."""
-    features, batch = data.draw(st.integers(1, 3)), data.draw(st.integers(2, 4))
-    batches = [[data.draw(arrays(torch.float64, (batch, features), small=True))
+    channels, batch = data.draw(st.integers(1, 3)), data.draw(st.integers(2, 4))
+    height, width = data.draw(st.integers(1, 2)), data.draw(st.integers(1, 2))
+    batches = [[data.draw(arrays(torch.float64, (batch, channels, height, width), small=True))
                 for _ in range(world_size)] for _ in range(2)]
-    start = (np.zeros(features), np.ones(features))
-    first = [batchnorm_update(*start, batches[0][rank]) for rank in range(world_size)]
+    start = (np.zeros(channels), np.ones(channels))
+    rank_0_first = ref.batch_norm_running_stats(*start, [batches[0][0]], momentum=0.1)
     results = ranks.run(buffers_on_rank, device, batches, broadcast_buffers)
     for rank, (mean, var, tracked) in enumerate(results):
-        before = first[0] if broadcast_buffers else first[rank]
-        expected_mean, expected_var = batchnorm_update(*before, batches[1][rank])
-        assert_close_to(torch.from_numpy(mean), expected_mean, dtype=torch.float64)
-        assert_close_to(torch.from_numpy(var), expected_var, dtype=torch.float64)
+        if broadcast_buffers:
+            expected = ref.batch_norm_running_stats(*rank_0_first, [batches[1][rank]], 0.1)
+        else:
+            expected = ref.batch_norm_running_stats(*start, [step[rank] for step in batches], 0.1)
+        assert_close_to(torch.from_numpy(mean), expected[0], dtype=torch.float64)
+        assert_close_to(torch.from_numpy(var), expected[1], dtype=torch.float64)
         assert tracked == 2
 
 

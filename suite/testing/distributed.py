@@ -166,6 +166,7 @@ class Ranks:
             for sentinel in ready:
                 rank = sentinels.get(sentinel)
                 if rank in pending and not self.connections[rank].poll():
+                    self.processes[rank].join(1.0)  # its sentinel fired: it is exiting
                     code = self.processes[rank].exitcode
                     self._fail(f"rank {rank} of {self.world_size} died (exit code {code}) "
                                f"in {what}")

@@ -130,6 +130,7 @@ def write_atomically(path, document) -> None:
     directory = os.path.dirname(os.path.abspath(path))
     with tempfile.NamedTemporaryFile("w", dir=directory, suffix=".tmp", delete=False) as handle:
         json.dump(document, handle, indent=2)
+    os.chmod(handle.name, 0o644)  # a temporary file is private; the result is not
     os.replace(handle.name, path)
 
 

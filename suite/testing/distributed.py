@@ -87,8 +87,6 @@ def _broken(breakage_id):
     if breakage_id is None:
         yield
         return
-    import pytest
-
     from suite import breakages
 
     with pytest.MonkeyPatch.context() as monkeypatch:
@@ -141,8 +139,11 @@ class Ranks:
             raise RankFailed(f"the {self.world_size} ranks are not running (stopped after an "
                              "earlier failure; they restart in the next test's setup)")
         breakage = BREAKAGE_IN_RANKS
-        for connection in self.connections:
-            connection.send((program, args, breakage))
+        for rank, connection in enumerate(self.connections):
+            try:
+                connection.send((program, args, breakage))
+            except OSError:  # a broken pipe: the rank is gone
+                self._fail(f"rank {rank} of {self.world_size} is gone (before {program.__name__})")
         return self._answers(program.__name__)
 
     def _answers(self, what: str) -> list:
@@ -158,14 +159,16 @@ class Ranks:
                            f"{what} within {self.timeout_s:g} s (hung?)")
             for rank, connection in list(pending.items()):
                 if connection in ready or connection.poll():
-                    status, value = connection.recv()
+                    try:
+                        status, value = connection.recv()
+                    except (EOFError, OSError):  # closed: the rank died, see its sentinel
+                        continue
                     if status == "error":
                         self._fail(f"rank {rank} of {self.world_size} failed in {what}: {value}")
                     answers[rank] = value
                     del pending[rank]
-            for sentinel in ready:
-                rank = sentinels.get(sentinel)
-                if rank in pending and not self.connections[rank].poll():
+            for rank in list(pending):
+                if not self.processes[rank].is_alive() or self.processes[rank].sentinel in ready:
                     self.processes[rank].join(1.0)  # its sentinel fired: it is exiting
                     code = self.processes[rank].exitcode
                     self._fail(f"rank {rank} of {self.world_size} died (exit code {code}) "

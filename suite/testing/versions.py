@@ -52,6 +52,11 @@ LOAD_WEIGHTS_ONLY_DEFAULT = Change("2.6", "torch.load defaults to weights_only=T
 # torch/nn/modules/batchnorm.py's extra_repr has it in the 2.12.0 wheel, not in 2.11.0's.
 BATCHNORM_REPR_BIAS = Change("2.12", "BatchNorm's printout shows bias=True after affine=True")
 
+# pytorch/pytorch#142824 (December 2024): DDP(init_sync=False) skips the collectives of
+# construction (the parameter check and the broadcast from rank 0).
+DDP_INIT_SYNC = Change("2.7", "DistributedDataParallel takes init_sync (False: no broadcast "
+                              "from rank 0 at construction)")
+
 
 def changes() -> dict:
     """{name: Change} for every change above."""

@@ -162,18 +162,22 @@ def run_counts_tool(*args, env=None):
                           env={**os.environ, **(env or {})})
 
 
-def test_missing_valgrind_is_one_line_and_no_file(tmp_path):
-    done = run_counts_tool("--select", "python-loop", "--results-dir", str(tmp_path),
-                           env={"PATH": str(tmp_path)})
-    assert done.returncode == 2
-    assert done.stderr.strip().splitlines() == ["error: counts: valgrind and gcc not found on PATH"]
+def test_missing_valgrind_is_one_line_and_no_file(tmp_path, monkeypatch, capsys):
+    from suite.tools import counts as counts_tool
+
+    monkeypatch.setenv("PATH", str(tmp_path))
+    code = counts_tool.main(["--select", "python-loop", "--results-dir", str(tmp_path)])
+    assert code == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "error: counts: valgrind and gcc not found on PATH"]
     assert not list(tmp_path.iterdir())
 
 
-def test_a_selection_that_matches_nothing_is_one_line(tmp_path):
-    done = run_counts_tool("--select", "no-such-workload", "--results-dir", str(tmp_path))
-    assert done.returncode == 2
-    assert done.stderr.strip().splitlines() == [
+def test_a_selection_that_matches_nothing_is_one_line(tmp_path, capsys):
+    from suite.tools import counts as counts_tool
+
+    assert counts_tool.main(["--select", "no-such-workload", "--results-dir", str(tmp_path)]) == 2
+    assert capsys.readouterr().err.splitlines() == [
         "error: --select no-such-workload: matches no workload (see --list)"]
 
 

@@ -17,7 +17,8 @@ collect_callgrind). Two costs shape the design here:
 - Counts are exact only for what valgrind runs as natively. MKL and oneDNN pick their code
   path by CPU feature, and valgrind presents a different CPU, so their instructions are not
   what runs natively: each count is split into `kernel` (functions of those libraries, by
-  name: KERNEL_PREFIXES) and `overhead` (everything else: dispatch, autograd, Python, the
+  name: KERNEL_MARKS, and code without a symbol, which is their JIT-generated kernels) and
+  `overhead` (everything else: dispatch, autograd, Python, the
   allocator, torch's own loops). The gate judges `overhead`. Big BLAS/conv workloads stay on
   wall-clock benchmarks.
 
@@ -61,13 +62,14 @@ ENVIRONMENT = {
     "MALLOC_TOP_PAD_": str(1 << 26),
 }
 # Functions whose code path depends on the CPU valgrind presents (see the Note).
-KERNEL_PREFIXES = ("mkl_", "MKL", "dnnl", "_ZN4dnnl", "zendnn", "_ZN6zendnn")
+KERNEL_MARKS = ("mkl_", "MKL", "dnnl", "zendnn")  # anywhere in the name: templates, lambdas
 # A workload's name: the worker adds one clone() of a batch-sized tensor to each of its calls.
 # Only for measuring the gate's power (suite/tools/count_power.py), never set otherwise.
 PLANT = "SUITE_COUNTS_PLANT"
 WARMUP_CALLS = 12  # natively (uninstrumented): past CPython 3.11's quickening and specialization
 DEFAULT_REPEATS = 5
-TOP_FUNCTIONS = 40
+TOP_FUNCTIONS = 200
+MIN_REPEATS = 5
 DUMP_NAME = re.compile(r"^(?P<workload>[\w.-]+)#(?P<repeat>\d+)$")
 
 
@@ -324,7 +326,7 @@ def read_dump(path: Path) -> tuple[str, int, dict]:
 
 
 def is_kernel(function: str) -> bool:
-    return function.startswith(KERNEL_PREFIXES)
+    return function.startswith("0x") or any(mark in function for mark in KERNEL_MARKS)
 
 
 def summarize(name: str, dumps: list[tuple[int, dict]]) -> dict:
@@ -373,7 +375,9 @@ def count(names: list[str], repeats: int = DEFAULT_REPEATS, python: str = sys.ex
         except subprocess.TimeoutExpired:
             raise CountsUnavailable(f"valgrind did not finish in {timeout_s:.0f} s") from None
         if done.returncode != 0:
-            tail = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
+            own = [line for line in done.stderr.strip().splitlines()
+                   if not re.match(r"==\d+==", line)]  # valgrind's summary is not the cause
+            tail = (own or ["(no output)"])[-1]
             raise CountsUnavailable(f"the counting process exited with {done.returncode}: {tail}")
         dumps = {}
         for path in directory.glob("callgrind.out.*"):

@@ -3,7 +3,8 @@
     python -m suite.tools.count_power [--runs 5] [--planted-runs 3] [--select NAMES]
 
 Counts the selected workloads in `--runs` separate valgrind processes of the unchanged code and
-`--planted-runs` processes where one workload (the first selected) does one extra clone() of a
+`--planted-runs` processes where one workload (the first of the selection in the tier's
+order) does one extra clone() of a
 batch-sized tensor per call (SUITE_COUNTS_PLANT, suite/benchmarks/counts.py). Every pair of
 unchanged runs is an A/A pair: the gate must pass it. Every (unchanged, planted) pair must fail
 on the planted workload, and only on it.
@@ -48,8 +49,9 @@ def main(argv=None) -> int:
     parser.add_argument("--threshold", type=float, default=countgate.DEFAULT_THRESHOLD)
     args = parser.parse_args(argv)
     names = counts.select(args.select)
-    if not names or args.runs < 2 or args.planted_runs < 1:
-        return cli.fail("need a selection that matches a workload, --runs >= 2, --planted-runs >= 1")
+    if not names or args.runs < 2 or args.planted_runs < 1 or args.repeats < counts.MIN_REPEATS:
+        return cli.fail("need a selection that matches a workload, --runs >= 2, --planted-runs "
+                        f">= 1 and --repeats >= {counts.MIN_REPEATS}")
     planted = names[0]
     started = time.perf_counter()
     try:

@@ -42,10 +42,20 @@ class Verdict:
 
 
 def function_deltas(baseline: dict, candidate: dict) -> tuple:
-    """Functions by |change| of their own instructions; absent from one file's top list: 0."""
+    """Functions by |change| of their own instructions. A function in only one file's top list
+    counts as 0 in the other only if it is above that list's smallest entry (it would have been
+    listed there); otherwise its change is unknown and it is left out."""
     before = {f["function"]: f["instructions"] for f in baseline["top_functions"]}
     after = {f["function"]: f["instructions"] for f in candidate["top_functions"]}
-    changes = {name: after.get(name, 0) - before.get(name, 0) for name in before.keys() | after}
+    floor_before, floor_after = min(before.values(), default=0), min(after.values(), default=0)
+    changes = {}
+    for name in before.keys() | after:
+        if name in before and name in after:
+            changes[name] = after[name] - before[name]
+        elif name in after and after[name] > floor_before:
+            changes[name] = after[name]
+        elif name in before and before[name] > floor_after:
+            changes[name] = -before[name]
     ranked = sorted((item for item in changes.items() if item[1]), key=lambda item: -abs(item[1]))
     return tuple(ranked[:TOP_DELTAS])
 
@@ -96,6 +106,10 @@ def run(baseline: dict, candidate: dict, labels: tuple, threshold: float,
     verdicts = judge(baseline, candidate, threshold)
     if not verdicts:
         return fail(f"{labels[0]} and {labels[1]} have no workloads in common")
+    names = [{entry["name"] for entry in doc["counts"]} for doc in (baseline, candidate)]
+    for label, only in (("baseline", names[0] - names[1]), ("candidate", names[1] - names[0])):
+        if only:
+            warn(f"only in the {label}, not judged: {', '.join(sorted(only))}")
     print(f"baseline:  {labels[0]}\ncandidate: {labels[1]}")
     print(f"instruction counts per call outside MKL/oneDNN; threshold {100 * threshold:g} %\n")
     for line in table(verdicts):
@@ -117,5 +131,7 @@ def run(baseline: dict, candidate: dict, labels: tuple, threshold: float,
     if unstable and fail_on_noise:
         print("\ngate: FAILED: unstable counts (--fail-on-noise)")
         return 1
-    print(f"\ngate: passed ({len(verdicts)} workloads judged)")
+    if len(unstable) == len(verdicts):
+        return fail("gate: nothing judged: every workload is unstable at this threshold")
+    print(f"\ngate: passed ({len(verdicts) - len(unstable)} workloads judged)")
     return 0

@@ -64,10 +64,11 @@ def summary_lines(doc: dict) -> list[str]:
     return lines
 
 
-def positive(value: str) -> int:
-    if value.isdigit() and int(value) >= 1:
+def repeats(value: str) -> int:
+    if value.isdigit() and int(value) >= counts.MIN_REPEATS:
         return int(value)
-    raise argparse.ArgumentTypeError(f"expected a positive number of repeats, got {value!r}")
+    raise argparse.ArgumentTypeError(
+        f"expected at least {counts.MIN_REPEATS} repeats (fewer cannot show a spread), got {value!r}")
 
 
 def parse_args(argv):
@@ -75,7 +76,7 @@ def parse_args(argv):
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--select", help="only the workloads whose names contain one of these "
                                          "comma-separated substrings")
-    parser.add_argument("--repeats", type=positive, default=counts.DEFAULT_REPEATS,
+    parser.add_argument("--repeats", type=repeats, default=counts.DEFAULT_REPEATS,
                         help=f"repeats per workload (default {counts.DEFAULT_REPEATS})")
     parser.add_argument("--results-dir", type=Path, default=None,
                         help="where the counts file goes (default ./results)")

@@ -293,8 +293,8 @@ def counts_files(*paths):
     for path in paths:
         try:
             kinds.append(results.read(Path(path)))
-        except (OSError, results.ResultError):
-            return None  # benchfiles reports the unusable file in its own words
+        except (OSError, results.ResultError) as error:
+            return fail(str(error))
     counted = [document["kind"] == countgate.KIND for document in kinds]
     if all(counted):
         return tuple(kinds)

@@ -67,7 +67,7 @@ def parse_args(argv):
         description="Run the conformance suite, the convergence runs and the benchmarks on the "
         "installed torch; write one result file per part and print a summary.",
     )
-    parser.add_argument("--parts", type=parts, default=PARTS,
+    parser.add_argument("--parts", type=parts, default=None,
                         help="which parts to run, comma-separated (default: all four; counts "
                         "needs valgrind and gcc and is left out with the reason without them)")
     parser.add_argument("--device", choices=("cpu", "cuda", "all"), default="all",
@@ -94,6 +94,7 @@ def parse_args(argv):
     parser.add_argument("--no-report", action="store_true",
                         help="skip the HTML report written at the end (results/report_<time>.html)")
     args = parser.parse_args(argv)
+    args.parts_given, args.parts = args.parts is not None, args.parts or PARTS
     if args.device == "cuda":
         import torch
 
@@ -109,7 +110,7 @@ def parse_args(argv):
         from suite.plugin import breaking
 
         given = [flag for flag, value in (("--results-dir", args.results_dir),
-                                          ("--parts", args.parts != PARTS)) if value]
+                                          ("--parts", args.parts_given)) if value]
         if given:
             parser.error(f"--break runs the self-check alone, without result files: drop {given[0]}")
         try:
@@ -118,7 +119,7 @@ def parse_args(argv):
             parser.error(str(error))
         return args  # the self-check writes no result file
     args.counts_unavailable = counts_unavailable() if "counts" in args.parts else None
-    if args.counts_unavailable and args.parts != PARTS:
+    if args.counts_unavailable and args.parts_given:
         parser.error(f"--parts counts: {args.counts_unavailable}")
     args.results_dir = (args.results_dir or results.results_dir()).resolve()
     try:

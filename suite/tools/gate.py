@@ -257,14 +257,21 @@ def parse_args(argv):
 def main(argv=None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     rule = Rule(args.max_slowdown, args.alpha, args.max_noise)
-    counted = counts_files(args.baseline, args.candidate)
-    if isinstance(counted, int):
-        return counted
-    if counted:
-        return countgate.run(*counted, (args.baseline, args.candidate), args.count_threshold,
+    paths = [Path(args.baseline), Path(args.candidate)]
+    try:  # each file is read and validated once, whichever kind it is
+        documents = [results.read(path) for path in paths]
+    except results.ResultError as error:
+        return fail(str(error))
+    counted = [document["kind"] == countgate.KIND for document in documents]
+    if all(counted):
+        return countgate.run(*documents, (args.baseline, args.candidate), args.count_threshold,
                              args.allow_env_mismatch, args.fail_on_noise)
+    if any(counted):
+        return fail("one file holds instruction counts and the other timings: the gate compares "
+                    "two counts files or two benchmark files")
     try:
-        baseline, candidate = benchfiles.load_all([args.baseline, args.candidate])
+        baseline, candidate = (benchfiles.run_of(document, path, label) for document, path, label
+                               in zip(documents, paths, benchfiles.unique_labels(paths)))
     except BenchFileError as error:
         return fail(str(error))
     common = [name for name in baseline.benchmarks if name in candidate.benchmarks]
@@ -285,23 +292,6 @@ def main(argv=None) -> int:
         print(line)
     report_warnings(judgements, baseline, candidate, rule)
     return summarize(judgements, rule, args.fail_on_noise)
-
-
-def counts_files(*paths):
-    """The two documents when both are counts files; None when neither is; else an exit code."""
-    kinds = []
-    for path in paths:
-        try:
-            kinds.append(results.read(Path(path)))
-        except (OSError, results.ResultError) as error:
-            return fail(str(error))
-    counted = [document["kind"] == countgate.KIND for document in kinds]
-    if all(counted):
-        return tuple(kinds)
-    if any(counted):
-        return fail("one file holds instruction counts and the other timings: the gate compares "
-                    "two counts files or two benchmark files")
-    return None
 
 
 def print_environment(baseline, candidate) -> None:

@@ -134,6 +134,12 @@ class Breaking:
         config.stash[CHOSEN] = choose(value)
         self.files = {name.partition("::")[0] for breakage in config.stash[CHOSEN]
                       for name in breakage.caught_by}
+        # Every caught item is a failure whose traceback nobody reads, and pytest's own style
+        # formats each one by parsing the source of every frame, torch's long modules included:
+        # hypothesis asks for it twice per failing test. That was half of `--break all`'s
+        # time; Python's native formatting only reads the lines it prints.
+        if config.getoption("tbstyle", "auto") == "auto":
+            config.option.tbstyle = "native"
 
     @pytest.fixture(autouse=True)
     def suite_breakage(self, request):

@@ -1,7 +1,9 @@
 """--break: the self-check inside pytest (Note [breakages] in suite/breakages/__init__.py).
 
     pytest --break NAME[,NAME...]   run the tests these breakages name, on the broken torch
-    pytest --break all              every breakage; a detection table at the end
+    pytest --break all              every breakage; a detection table at the end; the run
+                                    fails if a conformance test is named by no breakage or a
+                                    breakage names a test that does not exist
     pytest --break list             the breakages and what they cover; runs nothing
 
 Each test a chosen breakage names is parametrized once more, by the breakage
@@ -23,6 +25,10 @@ PARAM = "suite_breakage"
 ID_PREFIX = "break:"
 CHOSEN = pytest.StashKey[tuple]()
 LISTING = pytest.StashKey[dict]()
+GAPS = pytest.StashKey[dict]()
+GAPS_KEY = "suite_breakage_gaps"  # in an xdist worker's workeroutput
+# `--break all` collects these whole, so that a test no breakage names is seen
+CHECKED_FOR_GAPS = ("suite/conformance/", "suite/convergence/")
 PROPERTY = "suite_breakage"
 # A broken torch warns about what it breaks (complex values cast to real, ...): noise here.
 QUIET = pytest.mark.filterwarnings("ignore")
@@ -114,6 +120,23 @@ def coverage(ids) -> dict:
             "exempt": exempt}
 
 
+def gaps(listing) -> dict:
+    """What makes `--break all` fail even when every breakage is caught: conformance tests it
+    cannot show to be able to fail, and names (typos, renamed tests) that break nothing."""
+    return {"uncovered": listing["uncovered"], "stale": listing["stale"]}
+
+
+def write_gaps(terminal, found) -> None:
+    if not found or not any(found.values()):
+        return
+    terminal.section("self-check gaps", red=True)
+    for test in found["uncovered"]:
+        terminal.write_line(f"named by no breakage: {test} (add a Breakage in suite/breakages/)",
+                            red=True)
+    for entry in found["stale"]:
+        terminal.write_line(f"matches no collected test: {entry}", red=True)
+
+
 def warn_stale(config, items) -> None:
     """A name that matches no collected test is a typo or a renamed test (array-api-tests warns
     on stale xfails likewise); warned once, by the controller or the first worker."""
@@ -157,6 +180,8 @@ class Breaking:
                 identifier = collection_path.relative_to(config.rootpath).as_posix()
             except ValueError:
                 return None
+        if self.value == "all" and identifier.startswith(CHECKED_FOR_GAPS):
+            return None
         return None if identifier in self.files else True  # None: pytest decides as usual
 
     @pytest.hookimpl(trylast=True)  # after the device and parametrize marks: the id comes last
@@ -171,7 +196,10 @@ class Breaking:
             config.hook.pytest_deselected(items=list(items))
             items[:] = []
             return
-        warn_stale(config, items)
+        if self.value == "all":
+            config.stash[GAPS] = gaps(coverage([test_id(item) for item in items]))
+        else:
+            warn_stale(config, items)
         select(config, items)
 
     @pytest.hookimpl(wrapper=True)
@@ -201,16 +229,29 @@ class Breaking:
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session):
-        listing = session.config.stash.get(LISTING, None)
+        config = session.config
+        listing = config.stash.get(LISTING, None)
         if listing is not None:
             session.exitstatus = int(bool(listing["stale"] or listing["uncovered"]))
+        found = config.stash.get(GAPS, None)
+        if hasattr(config, "workeroutput"):
+            config.workeroutput[GAPS_KEY] = found
+        elif found and any(found.values()) and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    @pytest.hookimpl(optionalhook=True)  # an xdist hook: the workers collected, not the controller
+    def pytest_testnodedown(self, node, error):
+        found = getattr(node, "workeroutput", {}).get(GAPS_KEY)
+        if found is not None:
+            node.config.stash[GAPS] = found  # every worker collects the same items
 
     def pytest_terminal_summary(self, terminalreporter, config):
         listing = config.stash.get(LISTING, None)
         if listing is not None:
             write_listing(terminalreporter, listing)
-        else:
-            write_detection(terminalreporter, config)
+            return
+        write_detection(terminalreporter, config)
+        write_gaps(terminalreporter, config.stash.get(GAPS, None))
 
 
 def write_listing(terminal, listing) -> None:

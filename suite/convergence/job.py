@@ -17,7 +17,7 @@ DATASET = (
 )
 
 
-def load_data() -> dict:
+def load_data(normalizations=(False, True)) -> dict:
     """{normalize: (x_train, y_train, x_test, y_test)}: the real digits written as IDX files and
     read back through torchvision's MNIST loader. Raises data.DataError naming a bad file."""
     with tempfile.TemporaryDirectory(prefix="suite-mnist-") as root:
@@ -25,7 +25,7 @@ def load_data() -> dict:
         return {
             normalize: (*data.load_split(root, normalize, train=True),
                         *data.load_split(root, normalize, train=False))
-            for normalize in (False, True)
+            for normalize in normalizations
         }
 
 

@@ -157,26 +157,42 @@ def test_main_job_rejects_bad_options(capsys, argv, message):
 
 
 @pytest.mark.subprocess
-def test_main_job_writes_a_valid_result_and_prints_a_summary(tmp_path):
-    """...and by default the HTML report of its result files; --junitxml gives pytest's XML."""
+def test_main_job_writes_valid_result_files_a_summary_a_report_and_junit(tmp_path):
+    """One fresh `python -m suite`, conformance and benchmarks on one test each: each part's
+    result file (pytest-benchmark's fields, raw rounds and throughput beside the environment
+    for the benchmark), the summary, by default the HTML report, and --junitxml's XML."""
     completed = subprocess.run(
-        [sys.executable, "-m", "suite", "--parts", "conformance", "--workers", "0",
-         "--device", "cpu", "-k", "tutorial_attributes", "--results-dir", str(tmp_path),
-         "--junitxml", str(tmp_path / "ci" / "junit.xml")],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        [sys.executable, "-m", "suite", "--parts", "conformance,benchmarks", "--workers", "0",
+         "--device", "cpu", "-k", "tutorial_attributes or (test_matmul and 256)",
+         "--results-dir", str(tmp_path), "--junitxml", str(tmp_path / "ci" / "junit.xml")],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
     )
-    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
     assert "conformance: 1 passed, 0 failed" in completed.stdout, completed.stdout
     assert "CUDA variants not run: deselected: --device excludes cuda" in completed.stdout
     [path] = tmp_path.glob("conformance_*.json")
-    written = results.read(path)
-    assert written["run"]["devices"] == ["cpu"]
-    assert [t["outcome"] for t in written["tests"]] == ["passed"]
+    document = results.read(path)
+    assert document["run"]["devices"] == ["cpu"]
+    assert [t["outcome"] for t in document["tests"]] == ["passed"]
     [report] = tmp_path.glob("report_*.html")
     assert completed.stdout.rstrip().endswith(f"report: {report}")
     assert '<section id="conformance">' in report.read_text()
     [suite_element] = ElementTree.parse(tmp_path / "ci" / "junit-conformance.xml").getroot()
     assert suite_element.get("tests") == "1" and suite_element.get("failures") == "0"
+
+    [path] = tmp_path.glob("benchmark_*.json")
+    benchmark = results.read(path)
+    [matmul] = benchmark["benchmarks"]
+    assert matmul["extra_info"]["unit"] == "GFLOP/s" and matmul["extra_info"]["throughput"] > 0
+    assert len(matmul["stats"]["data"]) == matmul["stats"]["rounds"] >= 20
+    assert benchmark["machine_info"]["environment"] == benchmark["environment"]
+    # pytest-benchmark's own reader still takes our file
+    compared = subprocess.run(
+        [sys.executable, "-c", "from pytest_benchmark.cli import main; main()", "compare", str(path)],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert compared.returncode == 0, compared.stderr[-3000:]
+    assert "test_matmul[cpu-float32-256]" in compared.stdout
 
 
 @pytest.mark.skipif(bool(environment.torchvision_missing()),
@@ -215,34 +231,11 @@ def test_main_job_writes_a_valid_convergence_file(tmp_path, monkeypatch, capsys)
             for name, spec in training.SHORT.items()}
     monkeypatch.setitem(training.VARIANTS, "short", tiny)
     main.main(["--parts", "convergence", "--convergence", "short", "--device", "cpu",
-               "--results-dir", str(tmp_path)])
+               "--results-dir", str(tmp_path), "--no-report"])
     [path] = tmp_path.glob("convergence_*.json")
     written = results.read(path)
     assert {(r["model"], r["seed"], r["epochs"]) for r in written["runs"]} == {("mlp", 0, 2), ("cnn", 0, 2)}
     assert [len(s["checks"]) for s in written["summary"]] == [3, 1]
-    assert f"result file: {path}" in capsys.readouterr().out
-
-
-@pytest.mark.subprocess
-def test_main_job_writes_a_valid_benchmark_file(tmp_path):
-    """pytest-benchmark's fields, the raw rounds and the throughput, beside the environment."""
-    completed = subprocess.run(
-        [sys.executable, "-m", "suite", "--parts", "benchmarks", "--device", "cpu",
-         "-k", "test_matmul and 256", "--results-dir", str(tmp_path), "--no-report"],
-        cwd=ROOT, capture_output=True, text=True, timeout=600,
-    )
-    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
-    [benchmark] = [results.read(p) for p in tmp_path.glob("benchmark_*.json")]
-    [matmul] = benchmark["benchmarks"]
-    assert matmul["extra_info"]["unit"] == "GFLOP/s" and matmul["extra_info"]["throughput"] > 0
-    assert len(matmul["stats"]["data"]) == matmul["stats"]["rounds"] >= 20
-    assert benchmark["machine_info"]["environment"] == benchmark["environment"]
-    [path] = tmp_path.glob("benchmark_*.json")
-    assert not list(tmp_path.glob("report_*")) and "report:" not in completed.stdout
-    # pytest-benchmark's own reader still takes our file
-    compared = subprocess.run(
-        [sys.executable, "-c", "from pytest_benchmark.cli import main; main()", "compare", str(path)],
-        capture_output=True, text=True, timeout=120,
-    )
-    assert compared.returncode == 0, compared.stderr[-3000:]
-    assert "test_matmul[cpu-float32-256]" in compared.stdout
+    output = capsys.readouterr().out
+    assert f"result file: {path}" in output
+    assert not list(tmp_path.glob("report_*")) and "report:" not in output  # --no-report

@@ -17,6 +17,11 @@ def test_device_generic_with_another_parameter(device, size):
     assert device in ("cpu", "cuda") and size in (1, 2)
 
 
+def test_device_generic_left_out_by_k(device):
+    """Deselected by test_harness's -k: its CUDA variant must not count as left out by --device."""
+    assert device in ("cpu", "cuda")
+
+
 @pytest.fixture
 def downloads_quietly():
     try:

@@ -21,8 +21,8 @@ from suite.plugin import guards, options, profiles, reporting
 from suite.plugin.reporting import DEVICES, EXCLUDED_DEVICES
 
 SEED_KEY = "suite_hypothesis_seed"
-# The node ids the session collected, before -k or --break deselect any (the self-check's
-# coverage test reads them).
+# The node ids the session collected, before -k or --break deselect any (the known bugs'
+# stale-entry warning reads them).
 COLLECTED = pytest.StashKey[list]()
 ACTIVE = pytest.StashKey[bool]()  # this session runs the suite's tests (runs_the_suite)
 SUITE_OPTIONS = ("break_", "results_dir")

@@ -14,6 +14,7 @@ CAUGHT, one that passes fails the run as an XPASS(strict), one that fails otherw
 with its own error.
 """
 
+import functools
 from collections import defaultdict
 
 import pytest
@@ -92,12 +93,23 @@ def select(config, items) -> None:
             continue
         item.add_marker(pytest.mark.xfail(strict=True, raises=breakage.caught_as,
                                           reason=f"broken on purpose: {breakage.id}"))
+        item.repr_failure = functools.partial(repr_caught_natively, item, breakage.caught_as)
         item.add_marker(QUIET)
         item.user_properties.append((PROPERTY, breakage.id))
         kept.append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
     items[:] = kept
+
+
+def repr_caught_natively(item, caught_as, excinfo):
+    """A caught failure is reported as CAUGHT, its traceback never shown, yet pytest formats it
+    first, parsing the source of every frame (torch's long modules included), and hypothesis
+    asks for that twice per failing test: half of `--break all`'s time. Python's own
+    formatting reads only the lines it prints. Any other failure gets pytest's usual report."""
+    if excinfo.errisinstance(caught_as):
+        return item._repr_failure_py(excinfo, style="native")
+    return type(item).repr_failure(item, excinfo)
 
 
 def coverage(ids) -> dict:
@@ -120,10 +132,17 @@ def coverage(ids) -> dict:
             "exempt": exempt}
 
 
-def gaps(listing) -> dict:
-    """What makes `--break all` fail even when every breakage is caught: conformance tests it
-    cannot show to be able to fail, and names (typos, renamed tests) that break nothing."""
-    return {"uncovered": listing["uncovered"], "stale": listing["stale"]}
+def gaps(ids, file_exists) -> dict:
+    """What makes `--break all` fail even when every breakage is caught: the conformance tests
+    among the node ids `ids` that it cannot show to be able to fail, and the names (typos,
+    renamed tests or files) that match no test: in a collected file, or in a file under
+    CHECKED_FOR_GAPS that does not exist."""
+    listing = coverage(ids)
+    names = [(b.id, name) for b in breakages.registry().values() for name in b.caught_by]
+    names += [("NOT_BREAKABLE", name) for name in breakages.not_breakable()]
+    missing = {f"{owner}: {name}" for owner, name in names if name.startswith(CHECKED_FOR_GAPS)
+               and not file_exists(name.partition("::")[0])}
+    return {"uncovered": listing["uncovered"], "stale": sorted(set(listing["stale"]) | missing)}
 
 
 def write_gaps(terminal, found) -> None:
@@ -157,12 +176,6 @@ class Breaking:
         config.stash[CHOSEN] = choose(value)
         self.files = {name.partition("::")[0] for breakage in config.stash[CHOSEN]
                       for name in breakage.caught_by}
-        # Every caught item is a failure whose traceback nobody reads, and pytest's own style
-        # formats each one by parsing the source of every frame, torch's long modules included:
-        # hypothesis asks for it twice per failing test. That was half of `--break all`'s
-        # time; Python's native formatting only reads the lines it prints.
-        if config.getoption("tbstyle", "auto") == "auto":
-            config.option.tbstyle = "native"
 
     @pytest.fixture(autouse=True)
     def suite_breakage(self, request):
@@ -197,7 +210,9 @@ class Breaking:
             items[:] = []
             return
         if self.value == "all":
-            config.stash[GAPS] = gaps(coverage([test_id(item) for item in items]))
+            roots = (suite.ROOT, config.rootpath)
+            config.stash[GAPS] = gaps([test_id(item) for item in items],
+                                      lambda file: any((root / file).is_file() for root in roots))
         else:
             warn_stale(config, items)
         select(config, items)
@@ -236,7 +251,8 @@ class Breaking:
         found = config.stash.get(GAPS, None)
         if hasattr(config, "workeroutput"):
             config.workeroutput[GAPS_KEY] = found
-        elif found and any(found.values()) and session.exitstatus == pytest.ExitCode.OK:
+        elif found and any(found.values()) and session.exitstatus in (
+                pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED):
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
     @pytest.hookimpl(optionalhook=True)  # an xdist hook: the workers collected, not the controller

@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from types import SimpleNamespace
 
 import pytest
 
@@ -13,17 +14,18 @@ from suite.plugin import breaking
 
 
 def test_gaps_are_unnamed_conformance_tests_and_names_matching_nothing(monkeypatch):
-    """What makes `--break all` fail (it collects suite/conformance and suite/convergence
-    whole, so every `pytest -n auto --break all` checks the real suite)."""
+    """What makes `--break all` fail (the sample run below sees it end to end)."""
     registry = {"b": breakages.Breakage("b", lambda mp: None, [
-        "suite/conformance/test_a.py::test_named", "suite/conformance/test_a.py::test_gone"])}
+        "suite/conformance/test_a.py::test_named", "suite/conformance/test_a.py::test_gone",
+        "suite/conformance/test_renamed.py::test_x"])}
     monkeypatch.setattr(breakages, "registry", lambda: registry)
     monkeypatch.setattr(breakages, "not_breakable", lambda: {})
-    found = breaking.gaps(breaking.coverage([
+    found = breaking.gaps([
         "suite/conformance/test_a.py::test_named[cpu]", "suite/conformance/test_a.py::test_new[cpu]",
-        "suite/benchmarks/test_bench.py::test_speed"]))
+        "suite/benchmarks/test_bench.py::test_speed"], lambda file: file.endswith("test_a.py"))
     assert found == {"uncovered": ["suite/conformance/test_a.py::test_new"],
-                     "stale": ["b: suite/conformance/test_a.py::test_gone"]}
+                     "stale": ["b: suite/conformance/test_a.py::test_gone",
+                               "b: suite/conformance/test_renamed.py::test_x"]}
 
 
 @pytest.mark.parametrize("name, test_id, expected", [
@@ -48,6 +50,9 @@ SAMPLE = '''
     @pytest.mark.parametrize("device", ["cpu", "cuda"])
     def test_device(device):
         assert math.sqrt(4) == 2
+
+    def test_named_by_no_breakage():
+        pass
 '''
 
 # Loaded before the plugin reads the registry: four breakages of the sample above.
@@ -55,14 +60,16 @@ REGISTRY = '''
     import math
     import suite.breakages as b
 
+    SAMPLE = "suite/conformance/test_sample.py"
+
     def sqrt_is_identity(mp):
         mp.setattr(math, "sqrt", lambda x: x)
 
     SAMPLE = {breakage.id: breakage for breakage in [
-        b.Breakage("harmless", lambda mp: None, ["test_sample.py::test_adds"]),
-        b.Breakage("sqrt-off", sqrt_is_identity, ["test_sample.py::test_device[cuda]"]),
-        b.Breakage("wrong-error", lambda mp: None, ["test_sample.py::test_raises_on_purpose"]),
-        b.Breakage("stale", lambda mp: None, ["test_sample.py::test_renamed"]),
+        b.Breakage("harmless", lambda mp: None, [f"{SAMPLE}::test_adds"]),
+        b.Breakage("sqrt-off", sqrt_is_identity, [f"{SAMPLE}::test_device[cuda]"]),
+        b.Breakage("wrong-error", lambda mp: None, [f"{SAMPLE}::test_raises_on_purpose"]),
+        b.Breakage("stale", lambda mp: None, [f"{SAMPLE}::test_renamed"]),
     ]}
     real = b.registry()
     b.registry = lambda: {**real, **SAMPLE}
@@ -71,37 +78,60 @@ REGISTRY = '''
 
 @pytest.fixture(scope="module")
 def sample_run(tmp_path_factory):
+    """`--break all` under xdist on a sample conformance file, beside the real breakages (whose
+    files this root does not have)."""
     root = tmp_path_factory.mktemp("break")
-    (root / "test_sample.py").write_text("import math\nimport pytest\n" + textwrap.dedent(SAMPLE))
+    (root / "suite" / "conformance").mkdir(parents=True)
+    (root / "suite" / "conformance" / "test_sample.py").write_text(
+        "import math\nimport pytest\n" + textwrap.dedent(SAMPLE))
     (root / "conftest.py").write_text(textwrap.dedent(REGISTRY))
     environ = {key: value for key, value in os.environ.items() if not key.startswith("PYTEST_XDIST")}
+    # Not run from `root`: its suite/ directory would shadow the installed suite package.
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:xdist", "-v",
-         "--break", "harmless,sqrt-off,wrong-error,stale", "test_sample.py"],
-        cwd=root, capture_output=True, text=True, env=environ, timeout=300)
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-n", "2", "-v",
+         "--rootdir", str(root), "--break", "all", str(root / "suite" / "conformance")],
+        cwd=tmp_path_factory.mktemp("elsewhere"), capture_output=True, text=True, env=environ,
+        timeout=300)
+
+
+def lines_with(output: str, *parts: str) -> list[str]:
+    return [line for line in output.splitlines() if all(part in line for part in parts)]
 
 
 @pytest.mark.subprocess
 def test_a_breakage_that_breaks_nothing_is_reported(sample_run):
     assert sample_run.returncode == 1, sample_run.stdout + sample_run.stderr
     assert "[XPASS(strict)] broken on purpose: harmless" in sample_run.stdout
-    assert "missed by test_sample.py::test_adds[break:harmless]" in sample_run.stdout
+    assert "missed by suite/conformance/test_sample.py::test_adds[break:harmless]" in sample_run.stdout
 
 
 @pytest.mark.subprocess
 def test_a_caught_breakage_is_reported_caught(sample_run):
-    assert "test_sample.py::test_device[cuda-break:sqrt-off] CAUGHT" in sample_run.stdout
+    assert lines_with(sample_run.stdout, "CAUGHT", "test_sample.py::test_device[cuda-break:sqrt-off]")
     assert "test_device[cpu" not in sample_run.stdout, "a test the breakage does not name ran"
 
 
 @pytest.mark.subprocess
 def test_a_failure_other_than_caught_as_is_a_failure(sample_run):
-    assert "FAILED test_sample.py::test_raises_on_purpose[break:wrong-error]" in sample_run.stdout
+    assert lines_with(sample_run.stdout, "FAILED", "test_sample.py::test_raises_on_purpose[break:wrong-error]")
 
 
 @pytest.mark.subprocess
-def test_a_name_that_matches_nothing_warns(sample_run):
-    assert "--break: stale: test_sample.py::test_renamed matches no collected test" in sample_run.stdout
+def test_break_all_fails_on_a_test_named_by_no_breakage_and_a_name_matching_nothing(sample_run):
+    """Seen by the xdist workers, reported by the controller."""
+    out = sample_run.stdout
+    assert "self-check gaps" in out
+    assert "named by no breakage: suite/conformance/test_sample.py::test_named_by_no_breakage" in out
+    assert "matches no collected test: stale: suite/conformance/test_sample.py::test_renamed" in out
+
+
+def test_gaps_fail_a_run_that_would_pass():
+    found = {"uncovered": ["suite/conformance/test_a.py::test_new"], "stale": []}
+    for status in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED):
+        session = SimpleNamespace(config=SimpleNamespace(stash={breaking.GAPS: found}),
+                                  exitstatus=status)
+        breaking.Breaking.pytest_sessionfinish(None, session)
+        assert session.exitstatus == pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.mark.subprocess

@@ -43,7 +43,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reference import nn as ref
-from suite.testing.distributed import rank_device, rank_groups, ranks  # noqa: F401
+from suite.testing.distributed import rank_device, rank_groups, ranks, started  # noqa: F401
 from suite.testing.models import ConvBnConv, Net, NeuralNetwork
 from suite.testing.strategies import arrays, shapes, without_shrinking
 from suite.testing.tolerances import assert_close_to
@@ -78,6 +78,14 @@ def reduce_scatter_forms(device, chunk_shape) -> list:
     a concatenation (of outputs with a primary dimension) or a stack (gloo: a known bug)."""
     forms = ["list"] if device == "cuda" or GLOO_REDUCE_SCATTER.applies() else []
     return forms + (["concatenation"] if chunk_shape else [])
+
+
+@pytest.fixture
+def gloo_ranks(rank_groups, device, world_size):
+    """The module's gloo ranks, for a test of a gloo gate (nccl ranks are not started for it)."""
+    if device != "cpu":
+        pytest.skip("a gate of gloo's: nccl computes this on every release")
+    return started(rank_groups, device, world_size)
 
 
 def attempt(call) -> str:
@@ -219,12 +227,10 @@ def test_reduce_scatter_reduces_then_scatters(ranks, device, world_size, data):
 @pytest.mark.skipif(GLOO_REDUCE_SCATTER.applies(),
                     reason=f"{GLOO_REDUCE_SCATTER} (the new side is tested)")
 @pytest.mark.parametrize("world_size", (2,), ids=lambda n: f"{n}ranks")
-def test_gloo_reduce_scatter_is_refused_before_it_exists(ranks, device, world_size):
+def test_gloo_reduce_scatter_is_refused_before_it_exists(gloo_ranks, world_size):
     """Before the release that added it, gloo refuses reduce_scatter of a list with a
     RuntimeError that says so, on every rank (never a wrong answer)."""
-    if device == "cuda":
-        pytest.skip("nccl has always computed reduce_scatter; the gate is gloo's")
-    for answer in ranks.run(refusal_on_rank, "reduce_scatter", "SUM"):
+    for answer in gloo_ranks.run(refusal_on_rank, "reduce_scatter", "SUM"):
         assert answer == "RuntimeError: ProcessGroupGloo does not support reduce_scatter"
 
 
@@ -275,12 +281,10 @@ def test_avg_is_the_mean_over_ranks(ranks, device, world_size, data):
 @pytest.mark.skipif(GLOO_AVG.applies(), reason=f"{GLOO_AVG} (the new side is tested)")
 @pytest.mark.parametrize("world_size", (2,), ids=lambda n: f"{n}ranks")
 @pytest.mark.parametrize("collective", ("all_reduce", "reduce"))
-def test_gloo_avg_is_refused_before_it_exists(ranks, device, world_size, collective):
+def test_gloo_avg_is_refused_before_it_exists(gloo_ranks, world_size, collective):
     """Before the release that added it, gloo refuses ReduceOp.AVG with a RuntimeError that says
     so, on every rank (never a wrong answer)."""
-    if device == "cuda":
-        pytest.skip("nccl computes AVG (NCCL >= 2.10); the gate is gloo's")
-    for answer in ranks.run(refusal_on_rank, collective, "AVG"):
+    for answer in gloo_ranks.run(refusal_on_rank, collective, "AVG"):
         assert answer == "RuntimeError: Cannot use ReduceOp.AVG with Gloo"
 
 

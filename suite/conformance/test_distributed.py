@@ -74,8 +74,9 @@ def reduce_ops(device, dtype) -> list:
 
 
 def reduce_scatter_forms(device, chunk_shape) -> list:
-    """The forms of reduce_scatter the backend computes: the list (gloo: gated), the tensor as
-    a concatenation (of outputs with a primary dimension) or a stack (gloo: a known bug)."""
+    """The forms of reduce_scatter a property test asks the backend for: the list (gloo: gated)
+    and the tensor that concatenates outputs with a primary dimension. The stacked tensor kills
+    gloo's ranks (reference/bugs.py): test_reduce_scatter_tensor_takes_the_stacked_form."""
     forms = ["list"] if device == "cuda" or GLOO_REDUCE_SCATTER.applies() else []
     return forms + (["concatenation"] if chunk_shape else [])
 

@@ -218,4 +218,38 @@ BUGS = (
         "saw it fixed in 2.12.0.dev20260306)",
         raises=(),
     ),
+    KnownBug(
+        id="gloo-reduce-scatter-tensor-ignores-op",
+        issue="https://github.com/pytorch/pytorch/issues/162338",
+        title="gloo's reduce_scatter_tensor ignores its op: PRODUCT, MAX, MIN (and AVG) give the "
+        "SUM (its fallback built the all_reduce options with the op and called all_reduce "
+        "without them; the issue met it as FSDP2 gradients summed instead of averaged on gloo)",
+        package="torch",
+        affected="<2.9",
+        tests=(
+            "suite/conformance/test_distributed.py::test_reduce_scatter_reduces_then_scatters[cpu-*]",
+            "suite/conformance/test_distributed.py::test_avg_is_the_mean_over_ranks[cpu-*]",
+        ),
+        reproduce="dist.reduce_scatter_tensor(out, torch.arange(4.) + 10 * rank, "
+        "op=dist.ReduceOp.MAX)  # gloo, 2 ranks: rank 0 gets [10, 12], the sum, not [10, 11]",
+        measured="gloo, 3 ranks: PRODUCT, MAX, MIN and AVG give the SUM on 2.5.1; every op "
+        "right on 2.9.1, 2.12.0, 2.13.0 and 2.14.1 (2.6 to 2.8 not run here; the issue was "
+        "filed on 2.8)",
+    ),
+    KnownBug(
+        id="gloo-reduce-scatter-tensor-stacked-form-aborts",
+        issue="",
+        title="reduce_scatter_tensor's documented stacked input (\"a stack of the output tensors "
+        "along the primary dimension\") aborts every gloo rank (SIGABRT: Check failed: "
+        "outputShape[0] * worldSize == inputShape[0]) instead of computing or raising",
+        package="torch",
+        affected=">=2.5",
+        tests=(
+            "suite/conformance/test_distributed.py::test_reduce_scatter_tensor_takes_the_stacked_form[cpu-*]",
+        ),
+        reproduce="dist.reduce_scatter_tensor(torch.empty(3), torch.stack([torch.ones(3)] * 2))"
+        "  # gloo, 2 ranks",
+        measured="gloo, 2 ranks, outputs of shape (3,): both ranks abort on 2.5.1 and 2.14.1 "
+        "(the test: 2.9.1, 2.12.0, 2.13.0 too); no upstream issue found",
+    ),
 )

@@ -68,6 +68,79 @@ def all_gather_rotated(mp):
     wrap(mp, dist, "all_gather", make)
 
 
+def _with_op(arguments, keyword_arguments, position, swap):
+    """The call's arguments with its `op` (passed by keyword or at `position`) swapped."""
+    arguments = list(arguments)
+    if "op" in keyword_arguments:
+        keyword_arguments = {**keyword_arguments, "op": swap(keyword_arguments["op"])}
+    elif len(arguments) > position:
+        arguments[position] = swap(arguments[position])
+    return arguments, keyword_arguments
+
+
+# where each reducing collective takes its op positionally: all_reduce(tensor, op),
+# reduce(tensor, dst, op), reduce_scatter(output, input_list, op), reduce_scatter_tensor(...)
+OP_POSITION = {"all_reduce": 1, "reduce": 2, "reduce_scatter": 2, "reduce_scatter_tensor": 2}
+
+
+def swap_reduce_ops(mp, swaps):
+    """Every reducing collective computes swaps[op] where asked for op."""
+
+    def swap(op):
+        return next((new for old, new in swaps.items() if op == old), op)
+
+    for name, position in OP_POSITION.items():
+        def make(original, position=position):
+            def collective(*args, **kwargs):
+                args, kwargs = _with_op(args, kwargs, position, swap)
+                return original(*args, **kwargs)
+
+            return collective
+
+        wrap(mp, dist, name, make)
+
+
+def avg_computed_as_sum(mp):
+    swap_reduce_ops(mp, {dist.ReduceOp.AVG: dist.ReduceOp.SUM})
+
+
+def bitwise_ops_rotated(mp):
+    """BAND computes BOR, BOR computes BXOR, BXOR computes BAND."""
+    ops = dist.ReduceOp
+    swap_reduce_ops(mp, {ops.BAND: ops.BOR, ops.BOR: ops.BXOR, ops.BXOR: ops.BAND})
+
+
+def reduce_scatter_same_chunk_everywhere(mp):
+    """Every rank receives rank 0's reduced chunk (its own input's first part, on each rank)."""
+
+    def make_list(original):
+        def reduce_scatter(output, input_list, *args, **kwargs):
+            return original(output, [input_list[0]] * len(input_list), *args, **kwargs)
+
+        return reduce_scatter
+
+    def make_tensor(original):
+        def reduce_scatter_tensor(output, input, *args, **kwargs):
+            first = input.chunk(dist.get_world_size())[0]
+            return original(output, torch.cat([first] * dist.get_world_size()), *args, **kwargs)
+
+        return reduce_scatter_tensor
+
+    wrap(mp, dist, "reduce_scatter", make_list)
+    wrap(mp, dist, "reduce_scatter_tensor", make_tensor)
+
+
+def reduce_scatter_emulated(mp):
+    """reduce_scatter of a list computed by all_reduce, where gloo refuses it."""
+
+    def reduce_scatter(output, input_list, op=dist.ReduceOp.SUM, *args, **kwargs):
+        whole = torch.stack(input_list)
+        dist.all_reduce(whole, op=op)
+        output.copy_(whole[dist.get_rank()])
+
+    mp.setattr(dist, "reduce_scatter", reduce_scatter)
+
+
 # --- DistributedDataParallel -----------------------------------------------------------------
 
 def sum_hook(state, bucket):
@@ -174,6 +247,21 @@ BREAKAGES = [
     in_ranks("broadcast-from-next-rank", broadcast_from_next_rank,
              ["test_broadcast_copies_the_source_rank"]),
     in_ranks("all_gather-rotated", all_gather_rotated, ["test_all_gather_collects_in_rank_order"]),
+    in_ranks("reduce_scatter-same-chunk-everywhere", reduce_scatter_same_chunk_everywhere, [
+        "test_reduce_scatter_reduces_then_scatters",
+        "test_reduce_scatter_tensor_takes_the_stacked_form",
+    ]),
+    in_ranks("gloo-reduce_scatter-emulated", reduce_scatter_emulated,
+             ["test_gloo_reduce_scatter_is_refused_before_it_exists"]),
+    in_ranks("avg-computed-as-sum", avg_computed_as_sum, [
+        "test_avg_is_the_mean_over_ranks",
+        "test_gloo_avg_is_refused_before_it_exists",
+    ]),
+    # nccl has no bitwise ops: the CPU variants only
+    in_ranks("bitwise-ops-rotated", bitwise_ops_rotated, [
+        "test_all_reduce_reduces_every_rank[cpu-*]",
+        "test_reduce_scatter_reduces_then_scatters[cpu-*]",
+    ]),
     in_ranks("ddp-sums-gradients", ddp_sums_gradients, [
         "test_ddp_gradient_is_the_whole_batch_gradient",
         "test_no_sync_accumulates_locally_then_syncs",

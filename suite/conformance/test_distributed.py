@@ -3,9 +3,15 @@ DistributedSampler, with 2 and 3 ranks (an odd count catches averaging mistakes)
 
 Documented (torch.distributed, torch.nn.parallel.DistributedDataParallel,
 torch.utils.data.distributed.DistributedSampler):
-- all_reduce leaves on every rank the elementwise reduction (SUM, PRODUCT, MAX, MIN) of every
-  rank's tensor; broadcast copies rank `src`'s tensor to every rank; all_gather gives every
-  rank the list of every rank's tensor, in rank order.
+- all_reduce leaves on every rank the elementwise reduction (SUM, PRODUCT, MAX, MIN, and BAND,
+  BOR, BXOR, which are "not available when using the NCCL backend") of every rank's tensor;
+  broadcast copies rank `src`'s tensor to every rank; all_gather gives every rank the list of
+  every rank's tensor, in rank order; reduce_scatter(output, input_list) leaves on rank r the
+  reduction over the ranks of their input_list[r], and reduce_scatter_tensor(output, input) the
+  same with input_list given as one tensor, "a concatenation of the output tensors along the
+  primary dimension" or "a stack" of them (gloo: the list form from the release gated below);
+  ReduceOp.AVG "divides values by the world size before summing across ranks" (gloo: gated
+  below; the docstring still calls it NCCL-only, the backend table and pytorch#149781 do not).
 - DDP: "the module's parameters and buffers are broadcast from rank 0 at construction" (unless
   init_sync=False, from the release gated below); during backward the gradients are
   all-reduced and "averaged" over the ranks, so with equal local batches and a mean loss every
@@ -26,6 +32,9 @@ steps in one process on the whole batch, in float64. The ranks compute; the pare
 Ranks: suite/testing/distributed.py (Note [ranks]); a breakage reaches them.
 """
 
+import os
+import sys
+
 import numpy as np
 import pytest
 import torch
@@ -34,20 +43,60 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reference import nn as ref
-from suite.testing.distributed import RankFailed, rank_device, rank_groups, ranks  # noqa: F401
+from suite.testing.distributed import rank_device, rank_groups, ranks, started  # noqa: F401
 from suite.testing.models import ConvBnConv, Net, NeuralNetwork
-from suite.testing.strategies import arrays, shapes
+from suite.testing.strategies import arrays, shapes, without_shrinking
 from suite.testing.tolerances import assert_close_to
-from suite.testing.versions import DDP_INIT_SYNC
+from suite.testing.versions import DDP_INIT_SYNC, GLOO_AVG, GLOO_REDUCE_SCATTER
 
 WORLD_SIZES = pytest.mark.parametrize("world_size", (2, 3), ids=lambda n: f"{n}ranks")
 # The ranks fixture is a handle on the module's running group, not state to reset per example.
 ON_RANKS = settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+# For a strict xfail on the releases reference/bugs.py names: a known failure is not shrunk.
+ON_RANKS_UNSHRUNK = settings(ON_RANKS, phases=without_shrinking().phases)
 # A DDP training run per example: a few examples, each a different model seed and data.
 FEW = settings(ON_RANKS, max_examples=min(settings.default.max_examples, 3))
 
-REDUCTIONS = {"SUM": np.sum, "PRODUCT": np.prod, "MAX": np.max, "MIN": np.min}
+REDUCTIONS = {"SUM": np.sum, "PRODUCT": np.prod, "MAX": np.max, "MIN": np.min,
+              "BAND": np.bitwise_and.reduce, "BOR": np.bitwise_or.reduce,
+              "BXOR": np.bitwise_xor.reduce}
 COLLECTIVE_DTYPES = (torch.int32, torch.int64, torch.float32, torch.float64)
+FLOAT_DTYPES = (torch.float32, torch.float64)
+
+
+def reduce_ops(device, dtype) -> list:
+    """The ReduceOps documented for the backend and dtype (AVG has a test of its own): the
+    bitwise ones on integers, and not on nccl."""
+    ops = ["SUM", "PRODUCT", "MAX", "MIN"]
+    if not dtype.is_floating_point and device != "cuda":
+        ops += ["BAND", "BOR", "BXOR"]
+    return ops
+
+
+def reduce_scatter_forms(device, chunk_shape) -> list:
+    """The forms of reduce_scatter a property test asks the backend for: the list (gloo: gated)
+    and the tensor that concatenates outputs with a primary dimension. The stacked tensor kills
+    gloo's ranks (reference/bugs.py): test_reduce_scatter_tensor_takes_the_stacked_form."""
+    forms = ["list"] if device == "cuda" or GLOO_REDUCE_SCATTER.applies() else []
+    return forms + (["concatenation"] if chunk_shape else [])
+
+
+@pytest.fixture
+def gloo_ranks(rank_groups, device, world_size):
+    """The module's gloo ranks, for a test of a gloo gate (nccl ranks are not started for it)."""
+    if device != "cpu":
+        pytest.skip("a gate of gloo's: nccl computes this on every release")
+    return started(rank_groups, device, world_size)
+
+
+def attempt(call) -> str:
+    """What a collective did on a rank: "computed", or the error it raised, in one line (the
+    rank answers instead of failing, so the group is kept for the next test)."""
+    try:
+        call()
+        return "computed"
+    except RuntimeError as error:
+        return f"{type(error).__name__}: {str(error).splitlines()[0]}"
 
 
 def tensor_on(array, device, rank):
@@ -78,11 +127,12 @@ def all_reduce_on_rank(rank, world_size, device, arrays_, op):
 
 @WORLD_SIZES
 @ON_RANKS
-@given(data=st.data(), op=st.sampled_from(sorted(REDUCTIONS)))
-def test_all_reduce_reduces_every_rank(ranks, device, world_size, data, op):
+@given(data=st.data())
+def test_all_reduce_reduces_every_rank(ranks, device, world_size, data):
     """all_reduce(tensor, op) leaves op over the ranks' tensors on every rank."""
     arrays_ = data.draw(per_rank_arrays(world_size))
     dtype = torch.from_numpy(arrays_[0]).dtype
+    op = data.draw(st.sampled_from(reduce_ops(device, dtype)), label="op")
     expected = REDUCTIONS[op](np.stack(arrays_), axis=0).astype(arrays_[0].dtype)
     for rank, result in enumerate(ranks.run(all_reduce_on_rank, device, arrays_, op)):
         assert_close_to(torch.from_numpy(result), expected, dtype=dtype)
@@ -123,6 +173,120 @@ def test_all_gather_collects_in_rank_order(ranks, device, world_size, data):
         for source, part in enumerate(gathered):
             np.testing.assert_array_equal(part, arrays_[source],
                                           err_msg=f"rank {rank}, slot {source}")
+
+
+@st.composite
+def per_rank_chunks(draw, world_size, dtypes=COLLECTIVE_DTYPES):
+    """chunks[rank][r]: what rank `rank` contributes to rank r's output, all of one drawn dtype
+    and shape, small integer values (exact sums and products)."""
+    dtype = draw(st.sampled_from(dtypes))
+    shape = draw(shapes(max_dims=3))
+    return [[draw(arrays(dtype, shape, small=True)) for _ in range(world_size)]
+            for _ in range(world_size)]
+
+
+def reduce_scatter_on_rank(rank, world_size, device, chunks, op, forms):
+    """{form: this rank's output} for each form of reduce_scatter."""
+    parts = [tensor_on(chunk, device, rank) for chunk in chunks[rank]]
+    op = getattr(dist.ReduceOp, op)
+    results = {}
+    for form in forms:
+        output = torch.empty_like(parts[0])
+        if form == "list":
+            dist.reduce_scatter(output, parts, op=op)
+        else:
+            whole = torch.stack(parts) if form == "stack" else torch.cat(parts)
+            dist.reduce_scatter_tensor(output, whole, op=op)
+        results[form] = host(output)
+    return results
+
+
+def scattered_oracle(chunks, rank, reduction):
+    """Rank `rank`'s documented output: the reduction over the ranks of their chunk `rank`."""
+    contributions = np.stack([per_rank[rank] for per_rank in chunks])
+    return reduction(contributions, axis=0).astype(contributions.dtype)
+
+
+@WORLD_SIZES
+@ON_RANKS_UNSHRUNK
+@given(data=st.data())
+def test_reduce_scatter_reduces_then_scatters(ranks, device, world_size, data):
+    """reduce_scatter(output, input_list, op) and reduce_scatter_tensor(output, input, op) with
+    input the concatenation of the list: rank r gets op over the ranks of their r-th part."""
+    chunks = data.draw(per_rank_chunks(world_size))
+    dtype = torch.from_numpy(chunks[0][0]).dtype
+    op = data.draw(st.sampled_from(reduce_ops(device, dtype)), label="op")
+    forms = reduce_scatter_forms(device, chunks[0][0].shape)
+    results = ranks.run(reduce_scatter_on_rank, device, chunks, op, forms)
+    for rank, by_form in enumerate(results):
+        expected = scattered_oracle(chunks, rank, REDUCTIONS[op])
+        assert list(by_form) == forms
+        for form, output in by_form.items():
+            assert_close_to(torch.from_numpy(output), expected, dtype=dtype), (rank, form)
+
+
+@pytest.mark.skipif(GLOO_REDUCE_SCATTER.applies(),
+                    reason=f"{GLOO_REDUCE_SCATTER} (the new side is tested)")
+@pytest.mark.parametrize("world_size", (2,), ids=lambda n: f"{n}ranks")
+def test_gloo_reduce_scatter_is_refused_before_it_exists(gloo_ranks, world_size):
+    """Before the release that added it, gloo refuses reduce_scatter of a list with a
+    RuntimeError that says so, on every rank (never a wrong answer)."""
+    for answer in gloo_ranks.run(refusal_on_rank, "reduce_scatter", "SUM"):
+        assert answer == "RuntimeError: ProcessGroupGloo does not support reduce_scatter"
+
+
+def refusal_on_rank(rank, world_size, collective, op):
+    tensor = torch.ones(world_size, 2)
+    op = getattr(dist.ReduceOp, op)
+    calls = {"all_reduce": lambda: dist.all_reduce(tensor.clone(), op=op),
+             "reduce": lambda: dist.reduce(tensor.clone(), 0, op=op),
+             "reduce_scatter": lambda: dist.reduce_scatter(torch.empty(2), list(tensor), op=op)}
+    return attempt(calls[collective])
+
+
+def avg_on_rank(rank, world_size, device, chunks, dst, forms):
+    """all_reduce, reduce to dst and every reduce_scatter form, each with ReduceOp.AVG."""
+    whole = tensor_on(np.stack(chunks[rank]), device, rank)
+    reduced, to_dst = whole.clone(), whole.clone()
+    dist.all_reduce(reduced, op=dist.ReduceOp.AVG)
+    dist.reduce(to_dst, dst, op=dist.ReduceOp.AVG)
+    return {"all_reduce": host(reduced), "reduce": host(to_dst) if rank == dst else None,
+            **reduce_scatter_on_rank(rank, world_size, device, chunks, "AVG", forms)}
+
+
+def mean(values, axis):
+    return np.mean(values, axis=axis, dtype=np.float64)
+
+
+@GLOO_AVG.requires()
+@WORLD_SIZES
+@ON_RANKS_UNSHRUNK
+@given(data=st.data())
+def test_avg_is_the_mean_over_ranks(ranks, device, world_size, data):
+    """ReduceOp.AVG (floating dtypes: no integer rounding is documented) in all_reduce, reduce
+    and reduce_scatter: the ranks' values divided by the world size and summed, i.e. the mean."""
+    chunks = data.draw(per_rank_chunks(world_size, FLOAT_DTYPES))
+    dtype = torch.from_numpy(chunks[0][0]).dtype
+    dst = data.draw(st.integers(0, world_size - 1), label="dst")
+    forms = reduce_scatter_forms(device, chunks[0][0].shape)
+    whole_mean = mean(np.stack([np.stack(per_rank) for per_rank in chunks]), axis=0)
+    for rank, found in enumerate(ranks.run(avg_on_rank, device, chunks, dst, forms)):
+        assert_close_to(torch.from_numpy(found["all_reduce"]), whole_mean, dtype=dtype)
+        if rank == dst:
+            assert_close_to(torch.from_numpy(found["reduce"]), whole_mean, dtype=dtype)
+        for form in forms:
+            assert_close_to(torch.from_numpy(found[form]), scattered_oracle(chunks, rank, mean),
+                            dtype=dtype), (rank, form)
+
+
+@pytest.mark.skipif(GLOO_AVG.applies(), reason=f"{GLOO_AVG} (the new side is tested)")
+@pytest.mark.parametrize("world_size", (2,), ids=lambda n: f"{n}ranks")
+@pytest.mark.parametrize("collective", ("all_reduce", "reduce"))
+def test_gloo_avg_is_refused_before_it_exists(gloo_ranks, world_size, collective):
+    """Before the release that added it, gloo refuses ReduceOp.AVG with a RuntimeError that says
+    so, on every rank (never a wrong answer)."""
+    for answer in gloo_ranks.run(refusal_on_rank, collective, "AVG"):
+        assert answer == "RuntimeError: Cannot use ReduceOp.AVG with Gloo"
 
 
 # --- DistributedDataParallel -----------------------------------------------------------------
@@ -267,8 +431,18 @@ def test_ddp_init_sync_false_keeps_each_ranks_state(ranks, device, world_size):
 @pytest.mark.parametrize("world_size", (2,), ids=lambda n: f"{n}ranks")
 def test_ddp_init_sync_is_refused_before_it_exists(ranks, device, world_size):
     """Before the release that added it, DDP(init_sync=...) is an unknown argument."""
-    with pytest.raises(RankFailed, match="TypeError"):
-        ranks.run(construction_on_rank, device, 7, {"init_sync": False})
+    for answer in ranks.run(init_sync_refusal_on_rank, device):
+        assert answer.startswith("TypeError: ") and "init_sync" in answer, answer
+
+
+def init_sync_refusal_on_rank(rank, world_size, device):
+    # answered, not raised: the refusal comes before any collective, so the group is kept
+    model = perturbed_conv_bn_conv(7)
+    try:
+        ddp(model, device, rank, init_sync=False)
+        return "constructed"
+    except TypeError as error:
+        return f"TypeError: {error}"
 
 
 def buffers_on_rank(rank, world_size, device, batches, broadcast_buffers):
@@ -442,3 +616,30 @@ def test_distributed_sampler_takes_replicas_and_rank_from_the_group(ranks, devic
     assert [(replicas, rank) for replicas, rank, _ in results] == [
         (world_size, rank) for rank in range(world_size)]
     check_partition([shard for _, _, shard in results], n, drop_last=False)
+
+
+# --- last: on gloo this test kills its ranks (reference/bugs.py), which restart for a next test --
+
+@pytest.mark.parametrize("world_size", (2,), ids=lambda n: f"{n}ranks")
+def test_reduce_scatter_tensor_takes_the_stacked_form(ranks, device, world_size):
+    """reduce_scatter_tensor's input may be "a stack of the output tensors along the primary
+    dimension": rank r gets the sum over the ranks of their r-th row."""
+    chunks = [[np.full((2,), 10 * source + r, dtype=np.float32) for r in range(world_size)]
+              for source in range(world_size)]
+    for rank, by_form in enumerate(ranks.run(stacked_reduce_scatter_on_rank, device, chunks)):
+        np.testing.assert_array_equal(by_form["stack"], scattered_oracle(chunks, rank, np.sum))
+
+
+def stacked_reduce_scatter_on_rank(rank, world_size, device, chunks):
+    """reduce_scatter_on_rank's stacked form, with the rank's stderr closed meanwhile: where it
+    aborts, gloo's fatal check and the interpreter's dump of every thread say nothing that the
+    test's `rank 0 of 2 died (exit code -6)` does not."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+        return reduce_scatter_on_rank(rank, world_size, device, chunks, "SUM", ["stack"])
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)

@@ -96,3 +96,20 @@ def test_the_ranks_inherit_the_network_guard(running):
     too (gloo's own sockets are C++, on loopback, and need no exception)."""
     with pytest.raises(RankFailed, match="NetworkAccessAttempted"):
         running.run(connect_outside)
+
+
+@pytest.mark.parametrize("gpus", (0, 1, 2))
+def test_nccl_ranks_skip_with_the_reason_where_gpus_are_too_few(monkeypatch, gpus):
+    """On a machine with fewer GPUs than ranks (a 1-GPU machine: every 2- and 3-rank nccl test)
+    the ranks are not started and the test skips saying why, never fails."""
+    monkeypatch.setattr(distributed, "available", lambda backend: True)
+    monkeypatch.setattr(distributed.torch.cuda, "device_count", lambda: gpus)
+    with pytest.raises(pytest.skip.Exception,
+                       match=rf"nccl needs one GPU per rank: 3 ranks, {gpus} GPU\(s\) here"):
+        distributed.started({}, "cuda", 3)
+
+
+def test_a_missing_backend_skips_with_its_name(monkeypatch):
+    monkeypatch.setattr(distributed, "available", lambda backend: False)
+    with pytest.raises(pytest.skip.Exception, match="backend nccl is not available in this build"):
+        distributed.started({}, "cuda", 2)

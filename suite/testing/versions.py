@@ -57,6 +57,16 @@ BATCHNORM_REPR_BIAS = Change("2.12", "BatchNorm's printout shows bias=True after
 DDP_INIT_SYNC = Change("2.7", "DistributedDataParallel takes init_sync (False: no broadcast "
                               "from rank 0 at construction)")
 
+# pytorch/pytorch#149781 (AVG) and #149869 (reduce_scatter; it also marked reduce_scatter
+# supported by gloo in the distributed docs' backend table), merged 2025-03-24/25, after 2.7's
+# branch cut (2025-03-12, release tracker #149044): first in 2.8.0. Measured: refused on 2.5.1,
+# computed on 2.9.1, 2.12.0, 2.13.0 and 2.14.1 (2.6 to 2.8 not run here).
+GLOO_AVG = Change("2.8", "gloo computes ReduceOp.AVG in all_reduce, reduce and reduce_scatter "
+                         "(before: RuntimeError 'Cannot use ReduceOp.AVG with Gloo')")
+GLOO_REDUCE_SCATTER = Change("2.8", "gloo computes reduce_scatter of a list of tensors (before: "
+                                    "RuntimeError 'ProcessGroupGloo does not support "
+                                    "reduce_scatter')")
+
 
 def changes() -> dict:
     """{name: Change} for every change above."""

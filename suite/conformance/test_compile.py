@@ -62,12 +62,12 @@ def use_backend(request, backend, device, case=None) -> str:
     return backend
 
 
-# inductor specializes its code on more than dynamo guards on (a convolution's spatial sizes,
-# for one): every new input shape can be a new C++ compile of forward and backward, seconds each
-# on a CPU, and hypothesis' 25 shapes made one test take minutes. Its variants draw their values
-# as aot_eager's do, but their shapes from two: the first compiles a static graph, the second
-# dynamo's dynamic one (automatic dynamic), which every later example reuses. `--compile quick`
-# draws from the first only: one compile of forward and backward.
+# inductor adds guards of its own (on a convolution's spatial sizes, for one): every new shape
+# can be a new C++ compile of forward and backward, seconds each on a CPU, and hypothesis' 25
+# shapes made one test take minutes. Its variants draw their values as aot_eager's do, but
+# their shapes from two: the first compiles a static graph, the second dynamo's dynamic one
+# (automatic dynamic); later examples reuse them. `--compile quick` draws from the first only:
+# one compile of forward and backward.
 def shapes(request, backend, strategy, inductor_shapes):
     """`strategy` for aot_eager; for inductor, one of `inductor_shapes` (the first if quick)."""
     if backend != "inductor":
@@ -182,7 +182,8 @@ def test_torchvision_model_agrees_with_eager(request, torchvision, device, model
     model = getattr(torchvision.models, model_name)(weights=None).to(device).eval()
     compiled = compiling.compile_with(model, backend)
 
-    @check(side=shapes(request, backend, st.integers(32, 64), [40]), seed=seeds())  # one: a big compile
+    # inductor: one image size, a big graph's compile each
+    @check(side=shapes(request, backend, st.integers(32, 64), [40]), seed=seeds())
     def body(side, seed):
         x = np.random.default_rng(seed).standard_normal((1, 3, side, side)).astype(np.float32)
         assert_agrees(compiled, model, [tensor(x, device, requires_grad=True)], [], seed + 1)
@@ -243,7 +244,8 @@ def test_seed_op_agrees_with_eager(request, device, op_name, backend):
     fn = SEED_OPS[op_name]
     compiled = compiling.compile_with(fn, backend)
 
-    @check(shape=shapes(request, backend, st.tuples(st.integers(2, 6), st.integers(2, 6)), [(2, 3), (5, 4)]),
+    @check(shape=shapes(request, backend, st.tuples(st.integers(2, 6), st.integers(2, 6)),
+                       [(2, 3), (5, 4)]),
            seed=seeds())
     def body(shape, seed):
         x = np.random.default_rng(seed).standard_normal(shape).astype(np.float32)
@@ -278,7 +280,8 @@ def test_input_mutation_matches_eager(request, device, mutation, backend):
     fn = MUTATIONS[mutation]
     compiled = compiling.compile_with(fn, backend)
 
-    @check(shape=shapes(request, backend, st.tuples(st.integers(1, 5), st.integers(2, 5)), [(2, 3), (4, 5)]),
+    @check(shape=shapes(request, backend, st.tuples(st.integers(1, 5), st.integers(2, 5)),
+                       [(2, 3), (4, 5)]),
            seed=seeds())
     def body(shape, seed):
         rng = np.random.default_rng(seed)
@@ -310,7 +313,8 @@ def test_returned_view_aliases_its_input(request, device, view, backend):
     fn = VIEWS[view]
     compiled = compiling.compile_with(fn, backend)
 
-    @check(shape=shapes(request, backend, st.tuples(st.integers(2, 5), st.integers(1, 5)), [(2, 3), (4, 5)]),
+    @check(shape=shapes(request, backend, st.tuples(st.integers(2, 5), st.integers(1, 5)),
+                       [(2, 3), (4, 5)]),
            seed=seeds())
     def body(shape, seed):
         x = tensor(np.random.default_rng(seed).standard_normal(shape).astype(np.float32), device)

@@ -43,12 +43,14 @@ def fresh_dynamo():
 
 
 # What `--compile quick` runs: the aot_eager variant of every test, on these cases where a test
-# has several, and inductor on the cases of QUICK_INDUCTOR only (none: on the loaded 2-core VM,
-# inductor's SingleConvModel case took 65 s and MyModel's 284 s). `--compile full` runs every
+# has several, and inductor on the cases of QUICK_INDUCTOR only, at one shape: one seed op's
+# forward and backward, so that the default run compiles C++ at least once. That is the first
+# inductor compile of its process (the vector-ISA probe, inductor's own start-up), 19 s on the
+# loaded 2-core VM, a seed model 30 s (README, "torch.compile"). `--compile full` runs every
 # case on every backend.
 QUICK_CASES = {"SingleConvModel", "MyLinearModel", "creation", "one_hot_scatter", "add_",
                "scatter_", "transpose", "slice"}
-QUICK_INDUCTOR = set()
+QUICK_INDUCTOR = {"one_hot_scatter"}
 
 
 def use_backend(request, backend, device, case=None) -> str:
@@ -58,6 +60,20 @@ def use_backend(request, backend, device, case=None) -> str:
              else case is None or case in QUICK_CASES)
     compiling.require(backend, device, request.config, quick=quick)
     return backend
+
+
+# inductor adds guards of its own (on a convolution's spatial sizes, for one): every new shape
+# can be a new C++ compile of forward and backward, seconds each on a CPU, and hypothesis' 25
+# shapes made one test take minutes. Its variants draw their values as aot_eager's do, but
+# their shapes from two: the first compiles a static graph, the second dynamo's dynamic one
+# (automatic dynamic); later examples reuse them. `--compile quick` draws from the first only:
+# one compile of forward and backward.
+def shapes(request, backend, strategy, inductor_shapes):
+    """`strategy` for aot_eager; for inductor, one of `inductor_shapes` (the first if quick)."""
+    if backend != "inductor":
+        return strategy
+    full = request.config.getoption("compile", "quick") == "full"
+    return st.sampled_from(inductor_shapes if full else inductor_shapes[:1])
 
 
 def tensor(array, device, requires_grad=False):
@@ -145,10 +161,12 @@ def test_seed_model_agrees_with_eager(request, device, model_name, backend):
     compiled = compiling.compile_with(model, backend)
     min_batch = 2 if model_name == "MyNetwork" else 1  # batch statistics need two samples
 
-    @check(batch=st.integers(min_batch, 4), side=st.integers(spec.min_side, spec.max_side),
+    @check(size=shapes(request, backend, st.tuples(st.integers(min_batch, 4),
+                                          st.integers(spec.min_side, spec.max_side)),
+                       [(2, spec.min_side), (3, spec.max_side)]),
            seed=seeds())
-    def body(batch, side, seed):
-        x = np.random.default_rng(seed).standard_normal(spec.shape(batch, side)).astype(np.float32)
+    def body(size, seed):
+        x = np.random.default_rng(seed).standard_normal(spec.shape(*size)).astype(np.float32)
         assert_agrees(compiled, model, [tensor(x, device, requires_grad=True)],
                       model.parameters(), seed + 1)
 
@@ -164,7 +182,8 @@ def test_torchvision_model_agrees_with_eager(request, torchvision, device, model
     model = getattr(torchvision.models, model_name)(weights=None).to(device).eval()
     compiled = compiling.compile_with(model, backend)
 
-    @check(side=st.integers(32, 64), seed=seeds())
+    # inductor: one image size, a big graph's compile each
+    @check(side=shapes(request, backend, st.integers(32, 64), [40]), seed=seeds())
     def body(side, seed):
         x = np.random.default_rng(seed).standard_normal((1, 3, side, side)).astype(np.float32)
         assert_agrees(compiled, model, [tensor(x, device, requires_grad=True)], [], seed + 1)
@@ -225,9 +244,11 @@ def test_seed_op_agrees_with_eager(request, device, op_name, backend):
     fn = SEED_OPS[op_name]
     compiled = compiling.compile_with(fn, backend)
 
-    @check(rows=st.integers(2, 6), cols=st.integers(2, 6), seed=seeds())
-    def body(rows, cols, seed):
-        x = np.random.default_rng(seed).standard_normal((rows, cols)).astype(np.float32)
+    @check(shape=shapes(request, backend, st.tuples(st.integers(2, 6), st.integers(2, 6)),
+                       [(2, 3), (5, 4)]),
+           seed=seeds())
+    def body(shape, seed):
+        x = np.random.default_rng(seed).standard_normal(shape).astype(np.float32)
         assert_agrees(compiled, fn, [tensor(x, device, requires_grad=True)], [], seed + 1)
 
 
@@ -259,10 +280,12 @@ def test_input_mutation_matches_eager(request, device, mutation, backend):
     fn = MUTATIONS[mutation]
     compiled = compiling.compile_with(fn, backend)
 
-    @check(rows=st.integers(1, 5), cols=st.integers(2, 5), seed=seeds())
-    def body(rows, cols, seed):
+    @check(shape=shapes(request, backend, st.tuples(st.integers(1, 5), st.integers(2, 5)),
+                       [(2, 3), (4, 5)]),
+           seed=seeds())
+    def body(shape, seed):
         rng = np.random.default_rng(seed)
-        t_np, other_np = (rng.standard_normal((rows, cols)).astype(np.float32) for _ in range(2))
+        t_np, other_np = (rng.standard_normal(shape).astype(np.float32) for _ in range(2))
         t, other = tensor(t_np, device), tensor(other_np, device)
         eager_t = t.clone()
         expected = fn(eager_t, other.clone())
@@ -290,9 +313,11 @@ def test_returned_view_aliases_its_input(request, device, view, backend):
     fn = VIEWS[view]
     compiled = compiling.compile_with(fn, backend)
 
-    @check(rows=st.integers(2, 5), cols=st.integers(1, 5), seed=seeds())
-    def body(rows, cols, seed):
-        x = tensor(np.random.default_rng(seed).standard_normal((rows, cols)).astype(np.float32), device)
+    @check(shape=shapes(request, backend, st.tuples(st.integers(2, 5), st.integers(1, 5)),
+                       [(2, 3), (4, 5)]),
+           seed=seeds())
+    def body(shape, seed):
+        x = tensor(np.random.default_rng(seed).standard_normal(shape).astype(np.float32), device)
         expected, result = fn(x), compiled(x)
         assert result.untyped_storage().data_ptr() == x.untyped_storage().data_ptr(), "a copy"
         assert (result.shape, result.stride(), result.storage_offset()) == (

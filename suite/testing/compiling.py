@@ -13,9 +13,18 @@ Every call goes through `compile_with`, which looks `torch.compile` up when it i
 breakage's monkeypatch (suite/breakages/compile.py) is the torch.compile under test.
 
 `--compile quick` (the default) runs every test with aot_eager on a few of its cases, and inductor
-on none (suite/conformance/test_compile.py: QUICK_CASES, QUICK_INDUCTOR); `--compile full` (the main job) runs
-every case on every backend: on a 2-core CPU an inductor compile takes seconds, its first one
-in a process tens of seconds.
+on one seed op at one shape (suite/conformance/test_compile.py: QUICK_CASES, QUICK_INDUCTOR);
+`--compile full` (the main job) runs every case on every backend.
+
+What an inductor compile costs on a CPU (measured on the 2-core VM, README "torch.compile"): one
+g++ run (-O3) per generated C++ kernel (fused loops; convolutions and matmuls call ATen's
+kernels and compile nothing: MyModel's forward and backward at two shapes ran g++ 8 times),
+2 to 5 s each at a load average of 3 to 4, more under heavier load; and, once per process, the
+vector-ISA probe (g++ on ATen's vectorized headers, cached in TORCHINDUCTOR_CACHE_DIR, so once
+per session and xdist worker here) and inductor's start-up, which make the first compile of a
+process 15 to 30 s. The precompiled header inductor builds for its kernels lives in its
+default cache dir on purpose (fresh_cache leaves it) and is shared by every run of the
+machine. So inductor's variants compile few shapes (test_compile.shapes).
 """
 
 import contextlib

@@ -1,8 +1,9 @@
 """The interleaved A/B comparison's power and false-alarm rate, measured on this machine, beside
 today's separate-runs gate on the same processes.
 
-    python -m suite.tools.ab_power run DIR [--runs 10] [--pairs 6] [--bench GLOB ...]
-                                       [--budget-s 0.2] [--max-minutes 30]
+    python -m suite.tools.ab_power run DIR [--runs 10] [--pairs 10] [--bench GLOB ...]
+                                       [--budget-s 0.2] [--slices 20] [--pin-cpu N]
+                                       [--max-minutes 30]
     python -m suite.tools.ab_power summary DIR
 
 `run` alternates A/A runs of `python -m suite.tools.ab` (both sides this interpreter and
@@ -36,11 +37,10 @@ POWER_BENCHMARKS = ("test_matmul[cpu-float32-256]",)
 PLANT = "10%"
 
 
-def run_study(directory: Path, runs: int, pairs: int, benchmarks, budget_s: float,
-              max_minutes: float) -> int:
+def run_study(directory: Path, runs: int, benchmarks, max_minutes: float, ab_options) -> int:
+    """`ab_options`: the options every run of `ab` gets (--pairs, --budget-s, ...)."""
     started = time.monotonic()
-    common = ["--pairs", str(pairs), "--budget-s", str(budget_s), "--no-png",
-              "--results-dir", str(directory)]
+    common = [*ab_options, "--no-png", "--results-dir", str(directory)]
     for pattern in benchmarks:
         common += ["--bench", pattern]
     for index in range(runs):
@@ -170,9 +170,11 @@ def parse_args(argv):
     run = commands.add_parser("run", help="measure: A/A and planted runs, then the summary")
     run.add_argument("directory", type=Path)
     run.add_argument("--runs", type=int, default=10, help="A/A runs, and as many planted")
-    run.add_argument("--pairs", type=int, default=6)
+    run.add_argument("--pairs", type=int, default=10)
     run.add_argument("--bench", action="append", help="default: test_matmul[cpu-float32-256]")
-    run.add_argument("--budget-s", type=float, default=0.4)
+    run.add_argument("--budget-s", type=float, default=ab.DEFAULT_BUDGET_S)
+    run.add_argument("--slices", type=int, default=ab.DEFAULT_SLICES)
+    run.add_argument("--pin-cpu", type=int, metavar="N")
     run.add_argument("--max-minutes", type=float, default=30)
     summary = commands.add_parser("summary", help="the figures of the result files in DIR")
     summary.add_argument("directory", type=Path)
@@ -183,8 +185,12 @@ def main(argv=None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     try:
         if args.command == "run":
-            code = run_study(args.directory, args.runs, args.pairs,
-                             args.bench or POWER_BENCHMARKS, args.budget_s, args.max_minutes)
+            options = ["--pairs", str(args.pairs), "--budget-s", str(args.budget_s),
+                       "--slices", str(args.slices)]
+            if args.pin_cpu is not None:
+                options += ["--pin-cpu", str(args.pin_cpu)]
+            code = run_study(args.directory, args.runs, args.bench or POWER_BENCHMARKS,
+                             args.max_minutes, options)
             if code != 0:
                 return code
         print("\n".join(summary_lines(load_runs(args.directory))))

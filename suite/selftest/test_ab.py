@@ -424,3 +424,10 @@ def test_a_tiny_run_end_to_end(tmp_path, capsys):
     assert [side["environment"]["torch_threads"] for side in doc["sides"]] == [1, 1]
     assert png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([png.name, path.name])
+
+
+@pytest.mark.parametrize("choice, threads, cpu", [
+    ("none", 1, None), (3, 1, 3), ("auto", 4, None), ("auto", 1, max(os.sched_getaffinity(0))),
+])
+def test_the_pinned_cpu(choice, threads, cpu):
+    assert ab.pinned_cpu(choice, threads) == cpu

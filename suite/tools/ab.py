@@ -4,7 +4,7 @@ the same time, alternately?
     python -m suite.tools.ab [--python-a PY] [--python-b PY] [--checkout-a DIR] [--checkout-b DIR]
                              [--bench GLOB ...] [--pairs N] [--order alternate|random]
                              [--budget-s 0.2] [--slices 20] [--clock wall|cpu] [--threads 1]
-                             [--pin-cpu N]
+                             [--pin-cpu N|auto|none]
                              [--threshold 5%] [--alpha 0.05] [--confidence 0.95]
                              [--results-dir DIR] [--png PATH | --no-png] [--list]
 
@@ -83,6 +83,7 @@ DEFAULT_BENCHMARKS = (  # cheap, and each a different part of torch
 DEFAULT_PAIRS = 10  # 8 can show a change in the default five benchmarks at alpha 0.05
 DEFAULT_BUDGET_S = 0.2
 DEFAULT_SLICES = 20  # turns of 10 ms: shorter than the machine's disturbances last
+DEFAULT_PIN = "none"
 BOOTSTRAP_RESAMPLES = 2000
 BOOTSTRAP_SEED = 0
 
@@ -489,9 +490,10 @@ def parse_args(argv):
     parser.add_argument("--slices", type=int, default=DEFAULT_SLICES,
                         help="turns per benchmark and process: the sides alternate every "
                         f"budget-s / slices seconds (default {DEFAULT_SLICES})")
-    parser.add_argument("--pin-cpu", type=int, metavar="N",
-                        help="run both sides' processes on CPU N only (default: wherever the "
-                        "system puts them)")
+    parser.add_argument("--pin-cpu", type=cpu_choice, default=DEFAULT_PIN, metavar="N|auto|none",
+                        help="run both sides' processes on CPU N only; auto: the last CPU this "
+                        "command may use, with --threads 1; none: wherever the system puts them "
+                        f"(default {DEFAULT_PIN})")
     parser.add_argument("--clock", choices=("wall", "cpu"), default="wall",
                         help="wall: elapsed time (default); cpu: the process's CPU time, which "
                         "leaves out waiting for a core on a loaded machine")
@@ -527,6 +529,24 @@ def parse_args(argv):
     return args
 
 
+def cpu_choice(text: str):
+    if text in ("auto", "none"):
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a CPU number, auto or none, got {text!r}") from None
+
+
+def pinned_cpu(choice, threads: int):
+    """The CPU both sides run on, or None."""
+    if choice == "none" or (choice == "auto" and threads > 1):
+        return None
+    if choice == "auto":
+        return max(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+    return choice
+
+
 def sides_of(args) -> dict:
     return {
         "A": Side("A", args.python_a.absolute(), args.checkout_a.resolve()),
@@ -549,6 +569,7 @@ def run(args, argv) -> int:
     sides = sides_of(args)
     for side in sides.values():
         check_side(side)
+    args.pin_cpu = pinned_cpu(args.pin_cpu, args.threads)
     options = {"threads": args.threads, "device": args.device, "clock": args.clock,
                "cpu": args.pin_cpu}
     patterns = args.bench or DEFAULT_BENCHMARKS

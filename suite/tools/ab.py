@@ -40,7 +40,9 @@ benchmarks nothing can be significant, and the command warns.
 
 Exit status: 0 done; 1 some benchmark slower, with --fail-on-slower; 2 bad input (a side
 whose python cannot import torch or the workloads, a missing checkout, a selection matching
-nothing, an existing PNG), or a measuring process that failed or timed out. Nothing is
+nothing (refused before any measuring process starts where a side is this interpreter and
+checkout), a --pin-cpu the processes cannot run on, an existing PNG), or a measuring process
+that failed or timed out. Nothing is
 written unless the whole run completed.
 """
 

@@ -427,7 +427,7 @@ def test_a_tiny_run_end_to_end(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("choice, threads, cpu", [
-    ("none", 1, None), (3, 1, 3), ("auto", 4, None), ("auto", 1, max(os.sched_getaffinity(0))),
+    ("none", 1, None), (3, 1, 3), (3, 4, 3), ("auto", 4, None), ("auto", 1, max(os.sched_getaffinity(0))),
 ])
 def test_the_pinned_cpu(choice, threads, cpu):
     assert ab.pinned_cpu(choice, threads) == cpu

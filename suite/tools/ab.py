@@ -85,7 +85,7 @@ DEFAULT_BENCHMARKS = (  # cheap, and each a different part of torch
 DEFAULT_PAIRS = 10  # 8 can show a change in the default five benchmarks at alpha 0.05
 DEFAULT_BUDGET_S = 0.2
 DEFAULT_SLICES = 20  # turns of 10 ms: shorter than the machine's disturbances last
-DEFAULT_PIN = "none"
+DEFAULT_PIN = "auto"  # one CPU for both sides: measured steadier (README)
 BOOTSTRAP_RESAMPLES = 2000
 BOOTSTRAP_SEED = 0
 

@@ -16,7 +16,8 @@ lines, e.g. what torch prints, are ignored):
     --bench globs select (`*` and `?` are wildcards, brackets are literal: the names contain
     them);
   - to each command read from stdin, {"bench": NAME, "budget_s": S}: that benchmark timed for
-    S seconds: the first time a warm-up (WARMUP_MIN_CALLS calls and WARMUP_MIN_S), later a
+    S seconds: the first time a warm-up (WARMUP_MIN_CALLS calls and WARMUP_MIN_S) and a garbage
+    collection, later a
     short re-warm-up (the other side ran meanwhile), then rounds of calls (a round lasts at
     least MIN_ROUND_S) with the garbage collector paused, as seconds per call of every round.
 It exits at end of input. Between commands it waits, idle, while the other side measures:
@@ -171,7 +172,6 @@ def time_rounds(call, iterations: int, budget_s: float, clock=time.perf_counter)
     """Seconds per call (on `clock`) of each round of `iterations` calls, for `budget_s` of
     wall time (at least MIN_ROUNDS rounds)."""
     rounds = []
-    gc.collect()
     gc.disable()
     try:
         begin = time.perf_counter()
@@ -198,6 +198,7 @@ class Benchmarks:
             per_call = warm_up(call, WARMUP_MIN_CALLS, WARMUP_MIN_S)
             self.calls[name] = call
             self.iterations[name] = max(1, math.ceil(MIN_ROUND_S / max(per_call, 1e-9)))
+            gc.collect()  # once: a collection costs tens of ms with torch loaded, a turn 10
         else:
             warm_up(self.calls[name], WARMUP_MIN_CALLS, 0.0)
         return time_rounds(self.calls[name], self.iterations[name], budget_s, self.clock)

@@ -638,7 +638,8 @@ def print_sides(sides, environments) -> None:
                    else "")
         print(f"{name}: torch {env['torch']} | python {env['python']} | {side.python} | "
               f"checkout {side.checkout} ({(env['git_commit'] or 'no commit')[:12]}){planted}")
-    if sides["A"].python == sides["B"].python and sides["A"].checkout == sides["B"].checkout:
+    if (sides["A"].python == sides["B"].python and sides["A"].checkout == sides["B"].checkout
+            and not sides["B"].plant):
         print("A and B are the same environment: an A/A run")
 
 

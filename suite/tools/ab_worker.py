@@ -17,9 +17,9 @@ lines, e.g. what torch prints, are ignored):
     them);
   - to each command read from stdin, {"bench": NAME, "budget_s": S}: that benchmark timed for
     S seconds: the first time a warm-up (WARMUP_MIN_CALLS calls and WARMUP_MIN_S) and a garbage
-    collection, later a
-    short re-warm-up (the other side ran meanwhile), then rounds of calls (a round lasts at
-    least MIN_ROUND_S) with the garbage collector paused, as seconds per call of every round.
+    collection, later a short re-warm-up (the other side ran meanwhile), then rounds of calls
+    (a round lasts at least MIN_ROUND_S) with the garbage collector paused, as seconds per
+    call of every round.
 It exits at end of input. Between commands it waits, idle, while the other side measures:
 this is what lets `ab` alternate the two sides every few milliseconds. With --cpu N the
 process (and every thread it starts) runs on that CPU only, set before torch is imported:

@@ -14,8 +14,8 @@ the interpreter and checkout running this command. Every pair starts one fresh p
 side (suite/tools/ab_worker.py: one import of torch; the two imports overlap), then times
 each selected benchmark in turns: --slices turns per side of --budget-s / --slices seconds
 (10 ms by default), alternating A B B A ... (one thread unless --threads; a warm-up before a
-benchmark's first turn, a short one before each later turn; with --pin-cpu both processes on
-one CPU). The first side alternates between pairs too (--order alternate; random: a shuffled,
+benchmark's first turn, a short one before each later turn; both processes on one CPU:
+--pin-cpu, default auto, the last CPU this command may use). The first side alternates between pairs too (--order alternate; random: a shuffled,
 balanced order), so that drift and a neighbour's job fall on both sides alike. A turn is a
 few rounds of calls; a process's figure for a benchmark is the median over its turns of each
 turn's fastest round, in seconds per call of --clock (wall: elapsed; cpu: the process's CPU
@@ -42,8 +42,7 @@ Exit status: 0 done; 1 some benchmark slower, with --fail-on-slower; 2 bad input
 whose python cannot import torch or the workloads, a missing checkout, a selection matching
 nothing (refused before any measuring process starts where a side is this interpreter and
 checkout), a --pin-cpu the processes cannot run on, an existing PNG), or a measuring process
-that failed or timed out. Nothing is
-written unless the whole run completed.
+that failed or timed out. Nothing is written unless the whole run completed.
 """
 
 import argparse

@@ -1,9 +1,10 @@
 """The interleaved A/B comparison (python -m suite.tools.ab): the order of the processes, the
 paired test and its interval on generated pairs (a planted ratio is found, an A/A sample is
 not), the verdict's thresholds, the selection, the planted slowdown, the result file against
-the schema, bad input, and one tiny run end to end (2 pairs of one cheap benchmark)."""
+the schema, bad input, and one tiny run end to end (2 pairs of one cheap benchmark, in this
+process but for its four measuring processes)."""
 
-import subprocess
+import os
 import sys
 import time
 from datetime import datetime, timezone
@@ -74,7 +75,30 @@ def test_the_pairs_and_slices_run_in_the_given_order(monkeypatch, capsys):
     [j] = judgements
     assert j.a_seconds == [1.0, 1.0] and np.allclose(j.ratios, 1.1)
     assert len(j.a_rounds[0]) == 6  # two slices of three rounds
+    assert j.a_turn_minima == [[1.0, 1.0], [1.0, 1.0]]
     assert "pair 2/2 (BA): B/A 1.100" in capsys.readouterr().out
+
+
+class DisturbedWorker(FakeWorker):
+    """Every turn has one undisturbed round (1.0; B: 1.1) among stretched ones; one turn in
+    three has none (all stretched 3x)."""
+
+    turns = 0
+
+    def ask(self, command):
+        DisturbedWorker.turns += 1
+        base = 1.0 if self.name == "A" else 1.1
+        if self.turns % 3 == 0:
+            return {"rounds": [3 * base] * 3}
+        return {"rounds": [2 * base, base, 1.5 * base]}
+
+
+def test_a_process_figure_is_the_median_of_its_turns_fastest_rounds(monkeypatch, capsys):
+    monkeypatch.setattr(ab, "Worker", DisturbedWorker)
+    sides = {name: ab.Side(name, Path(sys.executable), ROOT) for name in "AB"}
+    _, [j] = ab.measure_pairs(sides, [CHEAP], ["AB", "BA"], {}, 10, slices=8, budget_s=0.2)
+    assert j.a_seconds == [1.0, 1.0] and np.allclose(j.ratios, 1.1)
+    assert max(j.a_turn_minima[0]) == 3.0  # the disturbed turns are recorded, not used
 
 
 def test_sides_that_select_different_benchmarks_are_refused():
@@ -227,14 +251,17 @@ def document(tmp_path, ratio=1.0, plant=0.0, pairs=8, seed=0):
         j = ab.Judgement(name, a.tolist(), b.tolist())
         j.a_rounds = [(x * rng.uniform(0.95, 1.05, 30)).tolist() for x in a]
         j.b_rounds = [(x * rng.uniform(0.95, 1.05, 30)).tolist() for x in b]
+        j.a_turn_minima = [(x * rng.uniform(1.0, 1.02, 20)).tolist() for x in a]
+        j.b_turn_minima = [(x * rng.uniform(1.0, 1.02, 20)).tolist() for x in b]
         judgements.append(j)
     ab.judge(judgements, RULE)
     env = environment_record()
     sides = {"A": ab.Side("A", Path(sys.executable), ROOT),
              "B": ab.Side("B", Path(sys.executable), ROOT, plant)}
     settings = {"pairs": pairs, "order": "alternate", "seed": None, "threshold": 0.05,
-                "alpha": 0.05, "confidence": 0.95, "threads": 1, "budget_s": 0.4, "slices": 4, "clock": "wall",
-                "device": "cpu", "bootstrap_resamples": ab.BOOTSTRAP_RESAMPLES}
+                "alpha": 0.05, "confidence": 0.95, "threads": 1, "budget_s": 0.2, "slices": 20,
+                "clock": "wall", "device": "cpu", "bootstrap_resamples": ab.BOOTSTRAP_RESAMPLES,
+                "pin_cpu": None}
     return ab.document_of(
         created=datetime(2026, 12, 2, 3, seed, tzinfo=timezone.utc), sides=sides,
         environments={"A": env, "B": env}, judgements=judgements,
@@ -353,31 +380,54 @@ def test_bad_options_are_usage_errors(tmp_path, capsys, args, message):
     assert not any(tmp_path.iterdir())
 
 
-def test_a_selection_matching_nothing_is_one_line(tmp_path, capsys):
-    """One real measuring process: the selection is resolved against the side's catalog."""
+class NoWorker:
+    def __init__(self, *args):
+        raise AssertionError("a measuring process was started")
+
+
+def test_a_selection_matching_nothing_is_one_line(tmp_path, capsys, monkeypatch):
+    """Resolved against this checkout's catalog before any measuring process starts."""
+    monkeypatch.setattr(ab, "Worker", NoWorker)
     outcome = run_ab(capsys, "--bench", "test_nothing*", "--results-dir", tmp_path, "--pairs", 2)
     assert_one_line_error(outcome, "side A", "'test_nothing*' matches none of the")
     assert not any(tmp_path.iterdir())
 
 
-def test_a_tiny_run_end_to_end(tmp_path):
-    """2 pairs (4 fresh processes) of the cheapest benchmark, as a user runs it: the table, the
+def test_a_cpu_that_does_not_exist_is_one_line(tmp_path, capsys):
+    """The measuring process pins itself before importing torch: this one exits at once."""
+    outcome = run_ab(capsys, "--pin-cpu", 4096, "--bench", CHEAP, "--results-dir", tmp_path,
+                     "--no-png")
+    assert_one_line_error(outcome, "cannot run on CPU 4096")
+    assert not any(tmp_path.iterdir())
+
+
+def test_a_tiny_run_end_to_end(tmp_path, capsys):
+    """2 pairs (4 fresh processes, pinned to one CPU) of the cheapest benchmark: the table, the
     chart and a result file that follows the schema and records both sides."""
     png = tmp_path / "ab.png"
-    done = subprocess.run(
-        [sys.executable, "-m", "suite.tools.ab", "--pairs", "2", "--bench", CHEAP, "--budget-s",
-         "0.02", "--results-dir", str(tmp_path), "--png", str(png)],
-        cwd=ROOT, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stderr
-    assert "A and B are the same environment: an A/A run" in done.stdout
-    assert "pair 2/2 (BA)" in done.stdout
-    assert "with 2 pairs no change in 1 benchmark(s) can be significant" in done.stderr
+    cpu = min(os.sched_getaffinity(0))
+    code, out, err = run_ab(capsys, "--pairs", 2, "--bench", CHEAP, "--budget-s", 0.02,
+                            "--slices", 2, "--pin-cpu", cpu, "--results-dir", tmp_path,
+                            "--png", png)
+    assert code == 0, err
+    assert "A and B are the same environment: an A/A run" in out
+    assert "pair 2/2 (BA)" in out
+    assert "with 2 pairs no change in 1 benchmark(s) can be significant" in err
     [path] = tmp_path.glob("ab_*.json")
     doc = results.read(path)
     assert doc["orders"] == ["AB", "BA"] and doc["png"] == str(png)
     [bench] = doc["benchmarks"]
     assert bench["name"] == CHEAP and bench["verdict"] in (ab.SAME, ab.UNSTABLE)
     assert len(bench["a"]["rounds"]) == 2 and len(bench["a"]["rounds"][0]) >= ab_worker.MIN_ROUNDS
+    assert [len(m) for m in bench["b"]["turn_minima"]] == [2, 2]
+    assert doc["settings"]["pin_cpu"] == cpu
     assert [side["environment"]["torch_threads"] for side in doc["sides"]] == [1, 1]
     assert png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([png.name, path.name])
+
+
+@pytest.mark.parametrize("choice, threads, cpu", [
+    ("none", 1, None), (3, 1, 3), (3, 4, 3), ("auto", 4, None), ("auto", 1, max(os.sched_getaffinity(0))),
+])
+def test_the_pinned_cpu(choice, threads, cpu):
+    assert ab.pinned_cpu(choice, threads) == cpu

@@ -3,7 +3,8 @@ the same time, alternately?
 
     python -m suite.tools.ab [--python-a PY] [--python-b PY] [--checkout-a DIR] [--checkout-b DIR]
                              [--bench GLOB ...] [--pairs N] [--order alternate|random]
-                             [--budget-s 0.4] [--slices 4] [--clock wall|cpu] [--threads 1]
+                             [--budget-s 0.2] [--slices 20] [--clock wall|cpu] [--threads 1]
+                             [--pin-cpu N|auto|none]
                              [--threshold 5%] [--alpha 0.05] [--confidence 0.95]
                              [--results-dir DIR] [--png PATH | --no-png] [--list]
 
@@ -11,12 +12,17 @@ A side is an interpreter (a venv's or tox env's python: another torch) and a che
 suite (another branch: its workloads and whatever torch code it patches); each defaults to
 the interpreter and checkout running this command. Every pair starts one fresh process per
 side (suite/tools/ab_worker.py: one import of torch; the two imports overlap), then times
-each selected benchmark in turns: --slices turns per side of --budget-s / --slices seconds,
-alternating A B B A ... (one thread unless --threads; a warm-up before a benchmark's first
-turn, a short one before each later turn). The first side alternates between pairs too
-(--order alternate; random: a shuffled, balanced order), so that drift and a neighbour's job
-fall on both sides alike. A process's figure for a benchmark is the median of its rounds, in
-seconds per call of --clock (wall: elapsed; cpu: the process's CPU time).
+each selected benchmark in turns: --slices turns per side of --budget-s / --slices seconds
+(10 ms by default), alternating A B B A ... (one thread unless --threads; a warm-up before a
+benchmark's first turn, a short one before each later turn; both processes on one CPU:
+--pin-cpu, default auto, the last CPU this command may use). The first side alternates between pairs too (--order alternate; random: a shuffled,
+balanced order), so that drift and a neighbour's job fall on both sides alike. A turn is a
+few rounds of calls; a process's figure for a benchmark is the median over its turns of each
+turn's fastest round, in seconds per call of --clock (wall: elapsed; cpu: the process's CPU
+time). Why the fastest round of each short turn: on a shared machine a round is stretched
+when the process loses its core or the core is slowed for a moment, never shortened, and
+such moments last longer than a round; a turn's fastest round is the one that ran
+undisturbed, and the median over many turns discards the turns in which none did.
 
 The judgement, per benchmark, on the pairs' ratios B / A:
   - the estimate is the median ratio (the exponential of the median log-ratio);
@@ -34,8 +40,9 @@ benchmarks nothing can be significant, and the command warns.
 
 Exit status: 0 done; 1 some benchmark slower, with --fail-on-slower; 2 bad input (a side
 whose python cannot import torch or the workloads, a missing checkout, a selection matching
-nothing, an existing PNG), or a measuring process that failed or timed out. Nothing is
-written unless the whole run completed.
+nothing (refused before any measuring process starts where a side is this interpreter and
+checkout), a --pin-cpu the processes cannot run on, an existing PNG), or a measuring process
+that failed or timed out. Nothing is written unless the whole run completed.
 """
 
 import argparse
@@ -75,6 +82,9 @@ DEFAULT_BENCHMARKS = (  # cheap, and each a different part of torch
     "test_dataloader[cpu-workers0]",
 )
 DEFAULT_PAIRS = 10  # 8 can show a change in the default five benchmarks at alpha 0.05
+DEFAULT_BUDGET_S = 0.2
+DEFAULT_SLICES = 20  # turns of 10 ms: shorter than the machine's disturbances last
+DEFAULT_PIN = "auto"  # one CPU for both sides: measured steadier (README)
 BOOTSTRAP_RESAMPLES = 2000
 BOOTSTRAP_SEED = 0
 
@@ -129,6 +139,8 @@ class Judgement:
     verdict: str = UNSTABLE
     a_rounds: list = field(default_factory=list)  # per pair: the process's rounds
     b_rounds: list = field(default_factory=list)
+    a_turn_minima: list = field(default_factory=list)  # per pair: each turn's fastest round
+    b_turn_minima: list = field(default_factory=list)
 
     @property
     def ratios(self) -> np.ndarray:
@@ -202,6 +214,8 @@ class Worker:
         command = [str(side.python), str(WORKER), "--checkout", str(side.checkout),
                    "--threads", str(options["threads"]), "--device", options["device"],
                    "--plant", str(side.plant), "--clock", options["clock"]]
+        if options.get("cpu") is not None:
+            command += ["--cpu", str(options["cpu"])]
         for pattern in patterns:
             command += ["--bench", pattern]
         self.stderr = tempfile.TemporaryFile("w+")
@@ -300,6 +314,28 @@ def check_side(side: Side) -> None:
         raise ABError(f"side {side.name}: {side.python} is not an executable file")
 
 
+def check_selection_here(sides, patterns, device: str) -> None:
+    """A side that is this interpreter and checkout has this process's catalog: a selection
+    matching nothing there is refused before any measuring process starts (other sides
+    resolve it in their own process)."""
+    here = [name for name, side in sides.items()
+            if side.python == Path(sys.executable).absolute() and side.checkout == suite.ROOT]
+    if not here:
+        return
+    from suite.tools import ab_worker
+
+    try:
+        import torch
+        from suite.benchmarks import workloads
+
+        names = list(ab_worker.catalog(torch, workloads, torch.device(device)))
+        ab_worker.resolve(patterns, names)
+    except ab_worker.CannotRun as error:
+        raise ABError(f"side {here[0]}: {error}") from None
+    except Exception:  # noqa: BLE001 - the side's own process reports it, in its words
+        return
+
+
 def slice_orders(order: str, slices: int) -> list:
     """Within a pair: the pair's order in the first slice, then swapped every slice."""
     return [order if index % 2 == 0 else order[::-1] for index in range(slices)]
@@ -308,7 +344,8 @@ def slice_orders(order: str, slices: int) -> list:
 def measure_pairs(sides: dict, patterns, orders: list, options: dict, timeout_s: float,
                   slices: int, budget_s: float, progress=print) -> tuple:
     """({side: environment record}, judgements with the timings filled in). Per pair, two
-    fresh processes; per benchmark, `slices` turns each, alternating, of budget_s / slices."""
+    fresh processes; per benchmark, `slices` turns each, alternating, of budget_s / slices;
+    a process's figure: the median of its turns' fastest rounds."""
     environments, judgements = {}, None
     for index, order in enumerate(orders, 1):
         with started(sides, order, patterns, options, timeout_s) as (workers, ready):
@@ -319,15 +356,19 @@ def measure_pairs(sides: dict, patterns, orders: list, options: dict, timeout_s:
                 judgements = [Judgement(benchmark, [], []) for benchmark in names]
                 print_sides(sides, environments)
             for j in judgements:
-                rounds = {"A": [], "B": []}
+                rounds, minima = {"A": [], "B": []}, {"A": [], "B": []}
                 for turn in slice_orders(order, slices):
                     for name in turn:
                         command = {"bench": j.name, "budget_s": budget_s / slices}
-                        rounds[name] += workers[name].ask(command)["rounds"]
+                        answer = workers[name].ask(command)["rounds"]
+                        rounds[name] += answer
+                        minima[name].append(min(answer))
                 j.a_rounds.append(rounds["A"])
                 j.b_rounds.append(rounds["B"])
-                j.a_seconds.append(float(np.median(rounds["A"])))
-                j.b_seconds.append(float(np.median(rounds["B"])))
+                j.a_turn_minima.append(minima["A"])
+                j.b_turn_minima.append(minima["B"])
+                j.a_seconds.append(float(np.median(minima["A"])))
+                j.b_seconds.append(float(np.median(minima["B"])))
         ratios = "  ".join(f"{j.b_seconds[-1] / j.a_seconds[-1]:.3f}" for j in judgements)
         progress(f"pair {index}/{len(orders)} ({order}): B/A {ratios}")
     return environments, judgements
@@ -383,8 +424,10 @@ def judgement_record(j: Judgement) -> dict:
     return {"name": j.name, "ratio": j.ratio, "ci_low": j.ci_low, "ci_high": j.ci_high,
             "p": j.p, "p_holm": j.p_holm, "verdict": j.verdict,
             "ratios": [float(r) for r in j.ratios],
-            "a": {"seconds_per_call": j.a_seconds, "rounds": j.a_rounds},
-            "b": {"seconds_per_call": j.b_seconds, "rounds": j.b_rounds}}
+            "a": {"seconds_per_call": j.a_seconds, "rounds": j.a_rounds,
+                  "turn_minima": j.a_turn_minima},
+            "b": {"seconds_per_call": j.b_seconds, "rounds": j.b_rounds,
+                  "turn_minima": j.b_turn_minima}}
 
 
 def document_of(*, created, sides, environments, judgements, orders, settings, command,
@@ -442,11 +485,16 @@ def parse_args(argv):
                         help="level of the bootstrap interval (default 0.95)")
     parser.add_argument("--threads", type=int, default=1,
                         help="torch's intra-op threads in the measuring processes (default 1)")
-    parser.add_argument("--budget-s", type=float, default=0.4,
-                        help="seconds of timed rounds per benchmark and process (default 0.4)")
-    parser.add_argument("--slices", type=int, default=4,
+    parser.add_argument("--budget-s", type=float, default=DEFAULT_BUDGET_S,
+                        help="seconds of timed rounds per benchmark and process (default "
+                        f"{DEFAULT_BUDGET_S:g})")
+    parser.add_argument("--slices", type=int, default=DEFAULT_SLICES,
                         help="turns per benchmark and process: the sides alternate every "
-                        "budget-s / slices seconds (default 4)")
+                        f"budget-s / slices seconds (default {DEFAULT_SLICES})")
+    parser.add_argument("--pin-cpu", type=cpu_choice, default=DEFAULT_PIN, metavar="N|auto|none",
+                        help="run both sides' processes on CPU N only; auto: the last CPU this "
+                        "command may use, with --threads 1; none: wherever the system puts them "
+                        f"(default {DEFAULT_PIN})")
     parser.add_argument("--clock", choices=("wall", "cpu"), default="wall",
                         help="wall: elapsed time (default); cpu: the process's CPU time, which "
                         "leaves out waiting for a core on a loaded machine")
@@ -482,6 +530,24 @@ def parse_args(argv):
     return args
 
 
+def cpu_choice(text: str):
+    if text in ("auto", "none"):
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a CPU number, auto or none, got {text!r}") from None
+
+
+def pinned_cpu(choice, threads: int):
+    """The CPU both sides run on, or None."""
+    if choice == "none" or (choice == "auto" and threads > 1):
+        return None
+    if choice == "auto":
+        return max(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+    return choice
+
+
 def sides_of(args) -> dict:
     return {
         "A": Side("A", args.python_a.absolute(), args.checkout_a.resolve()),
@@ -504,8 +570,11 @@ def run(args, argv) -> int:
     sides = sides_of(args)
     for side in sides.values():
         check_side(side)
-    options = {"threads": args.threads, "device": args.device, "clock": args.clock}
+    args.pin_cpu = pinned_cpu(args.pin_cpu, args.threads)
+    options = {"threads": args.threads, "device": args.device, "clock": args.clock,
+               "cpu": args.pin_cpu}
     patterns = args.bench or DEFAULT_BENCHMARKS
+    check_selection_here(sides, patterns, args.device)
     if args.list:
         return list_benchmarks(sides, patterns if args.bench else ["*"], options, args.timeout_s)
     directory = args.results_dir or results.results_dir()
@@ -536,7 +605,7 @@ def run(args, argv) -> int:
     settings = {"pairs": args.pairs, "order": args.order, "seed": args.seed,
                 "threshold": rule.threshold, "alpha": rule.alpha, "confidence": rule.confidence,
                 "threads": args.threads, "budget_s": args.budget_s, "slices": args.slices,
-                "clock": args.clock, "device": args.device,
+                "clock": args.clock, "device": args.device, "pin_cpu": args.pin_cpu,
                 "bootstrap_resamples": BOOTSTRAP_RESAMPLES}
     document = document_of(
         created=created, sides=sides, environments=environments,
@@ -568,7 +637,8 @@ def print_sides(sides, environments) -> None:
                    else "")
         print(f"{name}: torch {env['torch']} | python {env['python']} | {side.python} | "
               f"checkout {side.checkout} ({(env['git_commit'] or 'no commit')[:12]}){planted}")
-    if sides["A"].python == sides["B"].python and sides["A"].checkout == sides["B"].checkout:
+    if (sides["A"].python == sides["B"].python and sides["A"].checkout == sides["B"].checkout
+            and not sides["B"].plant):
         print("A and B are the same environment: an A/A run")
 
 

@@ -1,8 +1,9 @@
 """The interleaved A/B comparison's power and false-alarm rate, measured on this machine, beside
 today's separate-runs gate on the same processes.
 
-    python -m suite.tools.ab_power run DIR [--runs 10] [--pairs 6] [--bench GLOB ...]
-                                       [--budget-s 0.2] [--max-minutes 30]
+    python -m suite.tools.ab_power run DIR [--runs 10] [--pairs 10] [--bench GLOB ...]
+                                       [--budget-s 0.2] [--slices 20] [--pin-cpu N|auto|none]
+                                       [--max-minutes 30]
     python -m suite.tools.ab_power summary DIR
 
 `run` alternates A/A runs of `python -m suite.tools.ab` (both sides this interpreter and
@@ -36,11 +37,10 @@ POWER_BENCHMARKS = ("test_matmul[cpu-float32-256]",)
 PLANT = "10%"
 
 
-def run_study(directory: Path, runs: int, pairs: int, benchmarks, budget_s: float,
-              max_minutes: float) -> int:
+def run_study(directory: Path, runs: int, benchmarks, max_minutes: float, ab_options) -> int:
+    """`ab_options`: the options every run of `ab` gets (--pairs, --budget-s, ...)."""
     started = time.monotonic()
-    common = ["--pairs", str(pairs), "--budget-s", str(budget_s), "--no-png",
-              "--results-dir", str(directory)]
+    common = [*ab_options, "--no-png", "--results-dir", str(directory)]
     for pattern in benchmarks:
         common += ["--bench", pattern]
     for index in range(runs):
@@ -125,11 +125,13 @@ def summary_lines(documents) -> list:
         alarms = sum(any(j.verdict in ab.CHANGED for j in run) for run in judged)
         verdicts = [j.verdict for run in judged for j in run]
         ratios = [j.ratio for run in judged for j in run]
+        spread = pair_spread(judged)
         paired = [v for d in aa for v in gate_verdicts(d)]
         consecutive = [v for d in aa for v in gate_verdicts(d, consecutive=True)]
         lines += [
             f"A/B, A/A runs: {alarms} of {len(aa)} runs with a false alarm "
-            f"({count_text(verdicts)}; median ratios {min(ratios):.3f} to {max(ratios):.3f})",
+            f"({count_text(verdicts)}; median ratios {min(ratios):.3f} to {max(ratios):.3f}; "
+            f"pair ratios {spread})",
             "separate-runs gate on the same A/A processes, A against B of each pair: "
             "{} of {} fail, {} flagged too noisy".format(*gate_counts(paired)[:1], len(paired),
                                                          gate_counts(paired)[1]),
@@ -143,11 +145,13 @@ def summary_lines(documents) -> list:
         caught = sum(all(j.verdict == ab.SLOWER for j in run) for run in judged)
         verdicts = [j.verdict for run in judged for j in run]
         ratios = [j.ratio for run in judged for j in run]
+        spread = pair_spread(judged)
         gate_pairs = [v for d in slowed for v in gate_verdicts(d)]
         gate_caught = sum(all(v in gate.FAILING for v in pair.values()) for pair in gate_pairs)
         lines += [
             f"A/B, planted 10 % slowdown in B: caught in {caught} of {len(slowed)} runs "
-            f"({count_text(verdicts)}; median ratios {min(ratios):.3f} to {max(ratios):.3f})",
+            f"({count_text(verdicts)}; median ratios {min(ratios):.3f} to {max(ratios):.3f}; "
+            f"pair ratios {spread})",
             f"separate-runs gate on the same planted processes: {gate_caught} of "
             f"{len(gate_pairs)} pairs fail",
         ]
@@ -156,6 +160,14 @@ def summary_lines(documents) -> list:
     lines.append(f"({len(documents)} runs of {', '.join(map(str, pairs))} pairs; "
                  f"{', '.join(names)})")
     return lines
+
+
+def pair_spread(judged) -> str:
+    """The single pairs' ratios B / A: their range, and the standard deviation of their logs
+    (what the per-pair noise is)."""
+    ratios = np.concatenate([j.ratios for run in judged for j in run])
+    return (f"{ratios.min():.3f} to {ratios.max():.3f}, "
+            f"sd of the log {np.std(np.log(ratios), ddof=1):.3f}")
 
 
 def count_text(verdicts) -> str:
@@ -170,9 +182,11 @@ def parse_args(argv):
     run = commands.add_parser("run", help="measure: A/A and planted runs, then the summary")
     run.add_argument("directory", type=Path)
     run.add_argument("--runs", type=int, default=10, help="A/A runs, and as many planted")
-    run.add_argument("--pairs", type=int, default=6)
+    run.add_argument("--pairs", type=int, default=10)
     run.add_argument("--bench", action="append", help="default: test_matmul[cpu-float32-256]")
-    run.add_argument("--budget-s", type=float, default=0.4)
+    run.add_argument("--budget-s", type=float, default=ab.DEFAULT_BUDGET_S)
+    run.add_argument("--slices", type=int, default=ab.DEFAULT_SLICES)
+    run.add_argument("--pin-cpu", type=ab.cpu_choice, default=ab.DEFAULT_PIN)
     run.add_argument("--max-minutes", type=float, default=30)
     summary = commands.add_parser("summary", help="the figures of the result files in DIR")
     summary.add_argument("directory", type=Path)
@@ -183,8 +197,10 @@ def main(argv=None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     try:
         if args.command == "run":
-            code = run_study(args.directory, args.runs, args.pairs,
-                             args.bench or POWER_BENCHMARKS, args.budget_s, args.max_minutes)
+            options = ["--pairs", str(args.pairs), "--budget-s", str(args.budget_s),
+                       "--slices", str(args.slices), "--pin-cpu", str(args.pin_cpu)]
+            code = run_study(args.directory, args.runs, args.bench or POWER_BENCHMARKS,
+                             args.max_minutes, options)
             if code != 0:
                 return code
         print("\n".join(summary_lines(load_runs(args.directory))))

@@ -1,7 +1,7 @@
 """The measuring process of the interleaved A/B comparison (python -m suite.tools.ab).
 
     python suite/tools/ab_worker.py --checkout DIR [--bench GLOB ...] [--threads N]
-                                    [--device cpu] [--plant F]
+                                    [--device cpu] [--plant F] [--clock wall|cpu] [--cpu N]
 
 `ab` starts one fresh process of this script per side and pair, run by that side's
 interpreter with that side's checkout first on sys.path, so that `torch` and the workloads
@@ -16,11 +16,14 @@ lines, e.g. what torch prints, are ignored):
     --bench globs select (`*` and `?` are wildcards, brackets are literal: the names contain
     them);
   - to each command read from stdin, {"bench": NAME, "budget_s": S}: that benchmark timed for
-    S seconds: the first time a warm-up (WARMUP_MIN_CALLS calls and WARMUP_MIN_S), later a
-    short re-warm-up (the other side ran meanwhile), then rounds of calls (a round lasts at
-    least MIN_ROUND_S) with the garbage collector paused, as seconds per call of every round.
+    S seconds: the first time a warm-up (WARMUP_MIN_CALLS calls and WARMUP_MIN_S) and a garbage
+    collection, later a short re-warm-up (the other side ran meanwhile), then rounds of calls
+    (a round lasts at least MIN_ROUND_S) with the garbage collector paused, as seconds per
+    call of every round.
 It exits at end of input. Between commands it waits, idle, while the other side measures:
-this is what lets `ab` alternate the two sides every fraction of a second.
+this is what lets `ab` alternate the two sides every few milliseconds. With --cpu N the
+process (and every thread it starts) runs on that CPU only, set before torch is imported:
+`ab --pin-cpu` gives both sides the same one.
 
 --plant F (for measuring the comparison's power only; `ab --plant-slowdown-b` passes it to
 side B): every timed call busy-waits after the workload until it has lasted (1 + F) times
@@ -36,6 +39,7 @@ import fnmatch
 import gc
 import json
 import math
+import os
 import sys
 import time
 from functools import partial
@@ -66,7 +70,17 @@ def parse_args(argv):
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--plant", type=float, default=0.0)
     parser.add_argument("--clock", choices=tuple(CLOCKS), default="wall")
+    parser.add_argument("--cpu", type=int)
     return parser.parse_args(argv)
+
+
+def pin(cpu) -> None:
+    if cpu is None:
+        return
+    try:
+        os.sched_setaffinity(0, {cpu})
+    except (AttributeError, OSError, ValueError) as error:
+        raise CannotRun(f"cannot run on CPU {cpu}: {error}") from None
 
 
 def import_side(checkout: Path):
@@ -158,7 +172,6 @@ def time_rounds(call, iterations: int, budget_s: float, clock=time.perf_counter)
     """Seconds per call (on `clock`) of each round of `iterations` calls, for `budget_s` of
     wall time (at least MIN_ROUNDS rounds)."""
     rounds = []
-    gc.collect()
     gc.disable()
     try:
         begin = time.perf_counter()
@@ -185,6 +198,7 @@ class Benchmarks:
             per_call = warm_up(call, WARMUP_MIN_CALLS, WARMUP_MIN_S)
             self.calls[name] = call
             self.iterations[name] = max(1, math.ceil(MIN_ROUND_S / max(per_call, 1e-9)))
+            gc.collect()  # once: a collection costs tens of ms with torch loaded, a turn 10
         else:
             warm_up(self.calls[name], WARMUP_MIN_CALLS, 0.0)
         return time_rounds(self.calls[name], self.iterations[name], budget_s, self.clock)
@@ -195,6 +209,7 @@ def answer(document: dict) -> None:
 
 
 def serve(args) -> None:
+    pin(args.cpu)
     torch, workloads, environment = import_side(args.checkout)
     try:
         device = torch.device(args.device)

@@ -264,8 +264,12 @@ def pytest_collection_modifyitems(config, items):
 
 
 def starts_slow(item) -> bool:
+    """A fresh interpreter, a training run, or an inductor compile (its first in a worker takes
+    15 s or more on two cores; the inductor variants --compile quick leaves out skip at once)."""
     training = suite_item(item) and item.path.parent.name == "convergence"
-    return bool(item.get_closest_marker("subprocess")) or training
+    callspec = getattr(item, "callspec", None)
+    inductor = callspec is not None and callspec.params.get("backend") == "inductor"
+    return bool(item.get_closest_marker("subprocess")) or training or inductor
 
 
 @pytest.fixture(scope="session")

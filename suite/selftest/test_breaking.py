@@ -125,6 +125,20 @@ def test_break_all_fails_on_a_test_named_by_no_breakage_and_a_name_matching_noth
     assert "matches no collected test: stale: suite/conformance/test_sample.py::test_renamed" in out
 
 
+def test_break_name_warns_of_its_names_that_match_nothing(monkeypatch):
+    """`--break NAME` (not all) warns, naming the breakage and the name."""
+    chosen = breakages.Breakage("b", lambda mp: None, [
+        "suite/conformance/test_a.py::test_named", "suite/conformance/test_a.py::test_gone"])
+    monkeypatch.setattr(breakages, "registry", lambda: {"b": chosen})
+    monkeypatch.setattr(breakages, "not_breakable", lambda: {})
+    monkeypatch.setattr(breaking, "test_id", lambda item: item)
+    warned = []
+    config = SimpleNamespace(stash={breaking.CHOSEN: (chosen,)},
+                             issue_config_time_warning=lambda warning, stacklevel: warned.append(str(warning)))
+    breaking.warn_stale(config, ["suite/conformance/test_a.py::test_named[cpu]"])
+    assert warned == ["--break: b: suite/conformance/test_a.py::test_gone matches no collected test"]
+
+
 def test_gaps_fail_a_run_that_would_pass():
     found = {"uncovered": ["suite/conformance/test_a.py::test_new"], "stale": []}
     for status in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED):

@@ -252,4 +252,17 @@ BUGS = (
         measured="gloo, 2 ranks, outputs of shape (3,): both ranks abort on 2.5.1 and 2.14.1 "
         "(the test: 2.9.1, 2.12.0, 2.13.0 too); no upstream issue found",
     ),
+    KnownBug(
+        id="inductor-cpu-flushes-subnormals",
+        issue="https://github.com/pytorch/pytorch/issues/126848",
+        title="inductor builds its CPU kernels with -ffast-math: loading one sets flush-to-zero "
+        "for the thread, so after a torch.compile'd call eager torch and Python flush subnormal "
+        "numbers to 0 (torch.set_flush_denormal is off by default)",
+        package="torch",
+        affected="<2.9",
+        tests=("suite/conformance/test_compile.py::test_inductor_leaves_subnormals_alone",),
+        reproduce="torch.compile(lambda x: x * 2)(torch.ones(8)); 5e-324 * 1.0  # 0.0",
+        measured="0.0 after the call on 2.5.1; 5e-324 on 2.9.1 and 2.14.1 (2.6 to 2.8 not run "
+        "here; pytorch#133842 replaced -ffast-math by its parts)",
+    ),
 )

@@ -26,6 +26,7 @@ from suite.benchmarks import harness
 from suite.benchmarks.workloads import TRAINING_CASES, training_step_call
 from suite.plugin.options import bench_threads
 from suite.testing import compiling
+from suite.testing.compiling import subnormals_kept  # noqa: F401 (autouse fixture)
 
 CASES = ("mlp_sgd-batch64", "cnn_adam-batch64", "resnet18-batch1")
 QUICK = ("mlp_sgd-batch64", "aot_eager")

@@ -32,6 +32,7 @@ from torch import nn
 
 from suite.testing import compiling, models
 from suite.testing.tolerances import assert_close_to, to_numpy
+from suite.testing.compiling import subnormals_kept  # noqa: F401 (autouse fixture)
 
 ALPHA = 1e-6  # rate at which a correct torch fails a statistical check
 
@@ -453,6 +454,25 @@ def test_varying_batch_does_not_recompile(request, device, dynamic, backend):
         assert_like_eager(compiled(x).detach(), model(x).detach(), f"batch {size}")
     assert counter.frame_count == (1 if dynamic else 2), (
         f"{counter.frame_count} compilations for batch sizes {sizes}")
+
+
+@pytest.mark.parametrize("backend", ("inductor",))  # an inductor case: handed out first
+def test_inductor_leaves_subnormals_alone(backend):
+    """Running inductor's compiled CPU code leaves the process's floating-point mode alone:
+    afterwards, eager torch and Python keep subnormal numbers (flushing them is opt-in,
+    torch.set_flush_denormal, off by default). Compiled with -ffast-math, a kernel's library
+    sets flush-to-zero for the whole thread when it is loaded."""
+    compiling.require(backend, "cpu")
+    smallest = 5e-324  # float64's smallest subnormal
+    assert smallest * 1.0 != 0.0, "subnormals were already flushed before this test"
+    with compiling.fresh_dynamo():
+        compiled = compiling.compile_with(lambda x: x * 2 + 1, backend)
+        assert_like_eager(compiled(torch.ones(8)), torch.full((8,), 3.0), "x * 2 + 1")
+    try:
+        assert (torch.tensor([1e-40]) * 1).item() != 0.0, "a float32 subnormal became 0 in eager torch"
+        assert smallest * 1.0 != 0.0, "a float64 subnormal became 0 in Python"
+    finally:
+        torch.set_flush_denormal(False)  # the tests after this one must not inherit it
 
 
 GUARDS = {

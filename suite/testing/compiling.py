@@ -71,6 +71,17 @@ def require(backend: str, device: str, config=None, *, quick: bool = True) -> No
         pytest.skip(f"this case's {backend} variant runs with --compile full (compiling is slow on a CPU)")
 
 
+@pytest.fixture(autouse=True)
+def subnormals_kept():
+    """Autouse in the modules that import it: after each test, flush-to-zero is off again. On
+    torch < 2.9, loading an inductor CPU kernel turns it on for the thread
+    (test_inductor_leaves_subnormals_alone); every later test of the worker would inherit it
+    (hypothesis refuses to draw floats then)."""
+    yield
+    if 5e-324 * 1.0 == 0.0:
+        torch.set_flush_denormal(False)
+
+
 def compile_with(fn, backend, **options):
     """torch.compile(fn, backend=backend, **options), torch.compile looked up now."""
     return torch.compile(fn, backend=backend, **options)
